@@ -1,0 +1,79 @@
+"""Navigation entries and home-page cards of the accounts app."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts import selectors
+from apps.accounts.models import OrganisationStatus
+from apps.accounts.policies import STAFF_OVERSIGHT_ROLES, may
+from apps.core.navigation import HomeCard, NavEntry, register_card, register_nav
+
+register_nav(
+    NavEntry(
+        key="organisations",
+        label=_("Organisations"),
+        url_name="accounts:organisation_list",
+        visible=lambda actor: actor.is_superuser or actor.has_role(*STAFF_OVERSIGHT_ROLES),
+        order=80,
+        icon="building",
+    )
+)
+register_nav(
+    NavEntry(
+        key="pending",
+        label=_("Sign-ups to activate"),
+        url_name="accounts:organisation_pending",
+        visible=lambda actor: may(actor, "organisation.review"),
+        order=81,
+        icon="person-check",
+    )
+)
+
+
+def _pending_card(request, actor):
+    if not may(actor, "organisation.review"):
+        return None
+    count = selectors.organisation_pending_list(actor=actor).count()
+    return {
+        "title": _("Enterprise sign-ups awaiting activation"),
+        "value": count,
+        "text": _("Check each enterprise's credit code and region, then activate or reject it."),
+        "url": reverse("accounts:organisation_pending"),
+        "link": _("Open the queue"),
+        "tone": "warning" if count else "success",
+    }
+
+
+def _organisations_card(request, actor):
+    if not (actor.is_superuser or actor.has_role(*STAFF_OVERSIGHT_ROLES)):
+        return None
+    counts = selectors.organisation_status_counts(actor=actor)
+    return {
+        "title": _("Organisations in your area"),
+        "value": counts.get(OrganisationStatus.ACTIVE, 0),
+        "text": _("active; %(suspended)d suspended") % {"suspended": counts.get(OrganisationStatus.SUSPENDED, 0)},
+        "url": reverse("accounts:organisation_list"),
+        "link": _("Browse organisations"),
+        "tone": "primary",
+    }
+
+
+def _my_organisation_card(request, actor):
+    grants = actor.all_grants
+    if not grants:
+        return None
+    membership = request.user.memberships.select_related("organisation").order_by("pk").first()
+    organisation = membership.organisation
+    return {
+        "title": _("My organisation"),
+        "value": organisation.name,
+        "text": organisation.get_status_display(),
+        "url": reverse("accounts:organisation_detail", args=[organisation.pk]),
+        "link": _("Details and history"),
+        "tone": "success" if organisation.is_active else "secondary",
+    }
+
+
+register_card(HomeCard("my-organisation", _my_organisation_card, order=10))
+register_card(HomeCard("pending-sign-ups", _pending_card, order=20))
+register_card(HomeCard("organisations", _organisations_card, order=30))

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from apps.core.models import Code, Country, Region
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "level", "parent", "unit", "is_official", "is_active"]
+    list_filter = ["level", "is_official", "is_active"]
+    search_fields = ["code", "name", "name_en"]
+    list_select_related = ["parent", "unit"]
+    readonly_fields = ["code"]
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["code", "alpha3", "name", "name_en"]
+    search_fields = ["code", "alpha3", "name", "name_en"]
+
+
+@admin.register(Code)
+class CodeAdmin(admin.ModelAdmin):
+    list_display = ["list", "code", "name", "name_en", "parent", "sort", "is_active"]
+    list_filter = ["list", "is_active"]
+    search_fields = ["code", "name", "name_en"]
+    list_select_related = ["parent"]

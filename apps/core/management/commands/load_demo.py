@@ -1,0 +1,41 @@
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from apps.accounts.demo import demo_load
+
+
+def demo_password() -> tuple[str, bool]:
+    """HEBTT_DEMO_PASSWORD when set; otherwise one generated on the first run and kept in var/demo-password."""
+    if settings.HEBTT_DEMO_PASSWORD:
+        return settings.HEBTT_DEMO_PASSWORD, True
+    path = Path(settings.BASE_DIR) / "var" / "demo-password"
+    if path.exists():
+        return path.read_text().strip(), False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    password = "Hebtt-" + secrets.token_urlsafe(9)
+    path.write_text(password + "\n")
+    os.chmod(path, 0o600)
+    return password, False
+
+
+class Command(BaseCommand):
+    help = "Load the reference data, the demo data and one demo account per role (safe to run again)."
+
+    def handle(self, *args, **options):
+        call_command("load_reference", stdout=self.stdout)
+        password, from_environment = demo_password()
+        results = demo_load(password=password, reset_passwords=from_environment)
+        created = [account for account, was_created in results if was_created]
+        if created:
+            self.stdout.write("Demo accounts created (user name / role / organisation):")
+            for account in created:
+                self.stdout.write(f"  {account.username:18} {account.role:16} {account.organisation}")
+            self.stdout.write(f"Password of every demo account: {password}")
+        else:
+            source = "HEBTT_DEMO_PASSWORD" if from_environment else "var/demo-password"
+            self.stdout.write(f"Demo accounts already present ({len(results)}); their password is in {source}.")

@@ -1,0 +1,133 @@
+"""Reference data shared by every app: regions (GB/T 2260), countries and the official code lists."""
+
+import pghistory
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BilingualNameMixin:
+    """Shows ``name_en`` when the active language is English, ``name`` (Chinese) otherwise."""
+
+    @property
+    def label(self) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+@pghistory.track()
+class Region(BilingualNameMixin, models.Model):
+    """An administrative division. Hebei's divisions below the province belong to an assessment unit."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County")
+
+    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # One of the 14 assessment units (11 cities, 定州, 辛集, 雄安新区); a unit points at itself.
+    unit = models.ForeignKey(
+        "self",
+        verbose_name=_("assessment unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="unit_members",
+    )
+    is_official = models.BooleanField(_("official GB/T 2260 code"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        indexes = [models.Index(fields=["unit", "level"])]
+
+    def __str__(self):
+        return f"{self.label} ({self.code})"
+
+    @property
+    def is_assessment_unit(self) -> bool:
+        return self.unit_id == self.code
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+
+@pghistory.track()
+class Country(BilingualNameMixin, models.Model):
+    """ISO 3166-1 country, for foreign contract parties."""
+
+    code = models.CharField(_("ISO alpha-2 code"), max_length=2, primary_key=True)
+    alpha3 = models.CharField(_("ISO alpha-3 code"), max_length=3, unique=True)
+    numeric = models.CharField(_("ISO numeric code"), max_length=3)
+    name = models.CharField(_("name"), max_length=128)
+    name_en = models.CharField(_("English name"), max_length=128)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+
+    def __str__(self):
+        return f"{self.label} ({self.code})"
+
+
+class CodeList(models.TextChoices):
+    """The official code lists (DOMAIN.md); their entries are data in ``Code``."""
+
+    CONTRACT_TYPE = "contract_type", _("Contract type")
+    CONTRACT_SUBTYPE = "contract_subtype", _("Contract subtype")
+    LICENCE_KIND = "licence_kind", _("Licence kind")
+    PARTY_TYPE = "party_type", _("Party type")
+    TECH_FIELD = "tech_field", _("Technology field")
+    PAYMENT_METHOD = "payment_method", _("Payment method")
+    PROGRAMME_TIER = "programme_tier", _("Programme tier")
+    SOCIOECONOMIC_OBJECTIVE = "socioeconomic_objective", _("Socio-economic objective")
+    IP_TYPE = "ip_type", _("Intellectual property type")
+    REFUSAL_REASON = "refusal_reason", _("Refusal reason")
+    REVOCATION_REASON = "revocation_reason", _("Revocation reason")
+    PUSH_FIELD = "push_field", _("Push field")
+    MATURITY = "maturity", _("Maturity")
+    TRANSFER_MODE = "transfer_mode", _("Transfer mode")
+    INSURANCE_PRODUCT = "insurance_product", _("Patent insurance product")
+
+
+@pghistory.track()
+class Code(BilingualNameMixin, models.Model):
+    """An entry of an official code list: stored as its code, shown as its label."""
+
+    list = models.CharField(_("code list"), max_length=32, choices=CodeList.choices)
+    code = models.CharField(_("code"), max_length=32)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=128)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    sort = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["list", "sort", "code"]
+        verbose_name = _("code")
+        verbose_name_plural = _("codes")
+        constraints = [models.UniqueConstraint(fields=["list", "code"], name="core_code_unique_per_list")]
+
+    def __str__(self):
+        return f"{self.label} ({self.code})"

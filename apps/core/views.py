@@ -1,0 +1,41 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from apps.accounts.policies import actor_for
+from apps.core.health import service_health
+from apps.core.navigation import cards_for
+
+
+def home(request):
+    actor = actor_for(request.user)
+    if not actor.is_authenticated:
+        return render(request, "core/landing.html")
+    pending_grants = [g for g in actor.all_grants if not g.organisation_active]
+    return render(
+        request,
+        "core/home.html",
+        {"cards": cards_for(request, actor), "awaiting_activation": bool(pending_grants) and not actor.grants},
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness and readiness for load balancers and compose: 200 when the database and Redis answer."""
+    state = service_health()
+    status = 200 if state["database"]["ok"] and state["redis"]["ok"] else 503
+    return JsonResponse(state, status=status)
+
+
+def error_404(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def error_403(request, exception):
+    return render(request, "403.html", status=403)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
