@@ -33,6 +33,7 @@ translations: venv
 
 migrate: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py sync_beat_schedule
 
 demo: migrate
 	$(PY) manage.py load_demo

@@ -159,3 +159,15 @@ def reference_data_load(*, directory: Path = REFERENCE_DIR) -> LoadResult:
             countries=_load_countries(directory / "countries.csv"),
             codes=_load_codes(directory / "codes.csv"),
         )
+
+
+def beat_schedule_sync() -> list[str]:
+    """Upsert the code-defined beat schedule into django-celery-beat, with the entry class beat itself uses."""
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    from hebtt.celery import app
+
+    with transaction.atomic():
+        for name, entry in app.conf.beat_schedule.items():
+            DatabaseScheduler.Entry.from_entry(name, app=app, **entry)
+    return sorted(app.conf.beat_schedule)

@@ -1,0 +1,9 @@
+"""Settings for the test suite: the production settings, served over plain HTTP by the test client."""
+
+from hebtt.settings import *  # noqa: F403
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
