@@ -1,0 +1,50 @@
+"""The fresh-machine path: with no DATABASE_URL / REDIS_URL, servers start from pip wheels and are reused."""
+
+import os
+import signal
+import time
+
+import psycopg2
+import redis
+
+from hebtt.localservices import embedded_database_url, embedded_redis_url
+
+
+def test_embedded_redis_starts_once_and_is_reused(tmp_path):
+    url = embedded_redis_url(tmp_path)
+    socket_path = url.removeprefix("redis+socket://")
+    client = redis.Redis(unix_socket_path=socket_path)
+    try:
+        assert client.ping()
+        client.set("probe", "1")
+        pid = (tmp_path / "redis" / "redis.pid").read_text().strip()
+        # A second caller (the worker, beat) gets the same server, not a new one.
+        assert embedded_redis_url(tmp_path) == url
+        assert (tmp_path / "redis" / "redis.pid").read_text().strip() == pid
+        assert client.get("probe") == b"1"
+    finally:
+        client.shutdown(nosave=True)
+
+
+def test_embedded_postgresql_starts_creates_the_database_and_is_reused(tmp_path):
+    url = embedded_database_url(tmp_path)
+    assert url.endswith("/hebtt")
+    data_dir = tmp_path / "pgdata"
+    postmaster_pid = int((data_dir / "postmaster.pid").read_text().splitlines()[0])
+    try:
+        socket_dir = (data_dir / "postmaster.pid").read_text().splitlines()[4]
+        connection = psycopg2.connect(host=socket_dir, user="postgres", dbname="hebtt")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_database(), current_setting('server_version_num')::int")
+            database, version = cursor.fetchone()
+        connection.close()
+        assert database == "hebtt"
+        assert version >= 150000
+        assert embedded_database_url(tmp_path) == url
+        assert int((data_dir / "postmaster.pid").read_text().splitlines()[0]) == postmaster_pid
+    finally:
+        os.kill(postmaster_pid, signal.SIGINT)
+        for _ in range(100):
+            if not (data_dir / "postmaster.pid").exists():
+                break
+            time.sleep(0.1)
