@@ -1,10 +1,11 @@
 """Reads of the accounts app, already scoped to what the actor may see."""
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import policies
 from apps.accounts.filters import OrganisationFilter
-from apps.accounts.models import Membership, Organisation, OrganisationStatus
+from apps.accounts.models import Membership, Organisation, OrganisationStatus, User
 from apps.core.errors import InvalidInput, NotFound
 
 
@@ -35,6 +36,35 @@ def organisation_get(*, actor, pk: int, action: str = "organisation.view") -> Or
 def organisation_history(*, organisation: Organisation) -> QuerySet:
     """The audit trail of an organisation: every change, who made it, and why."""
     return organisation.events.select_related("pgh_context").order_by("-pgh_created_at", "-pgh_id")
+
+
+# What an audit event's recorded action means, for people reading the history.
+EVENT_LABELS = {
+    "organisation.sign_up": _("Signed up"),
+    "organisation.activate": _("Activated"),
+    "organisation.reject": _("Sign-up rejected"),
+    "organisation.suspend": _("Suspended"),
+    "organisation.reinstate": _("Reinstated"),
+    "membership.create": _("Role given"),
+    "reference.load": _("Reference data loaded"),
+    "insert": _("Created"),
+    "update": _("Changed"),
+}
+
+
+def events_with_actors(events) -> list:
+    """Attach ``actor`` (the User, or None) and a readable ``label`` to each event, in one query per page."""
+    events = list(events)
+    metadata = {e.pk: (e.pgh_context.metadata if e.pgh_context_id else {}) for e in events}
+    ids = [m.get("user") for m in metadata.values() if isinstance(m.get("user"), int)]
+    users = User.objects.in_bulk(ids)
+    for event in events:
+        data = metadata[event.pk]
+        event.actor = users.get(data.get("user"))
+        key = data.get("action") or event.pgh_label
+        event.label = EVENT_LABELS.get(key, key)
+        event.reason = data.get("reason", "")
+    return events
 
 
 def organisation_members(*, organisation: Organisation) -> QuerySet:

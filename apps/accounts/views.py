@@ -87,6 +87,7 @@ def organisation_detail(request, pk):
             "organisation": organisation,
             "members": selectors.organisation_members(organisation=organisation),
             "history": history,
+            "history_events": selectors.events_with_actors(history.object_list),
             "may_review": may(request.user, "organisation.review", organisation),
             "may_supervise": may(request.user, "organisation.supervise", organisation),
             "reason_form": ReasonForm(),
