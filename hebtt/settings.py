@@ -24,7 +24,8 @@ environ.Env.read_env(BASE_DIR / ".env")
 ensure_service_urls(BASE_DIR)
 
 DEBUG = env("DEBUG")
-SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-set-SECRET_KEY-in-production")
+# The default is for development only; its "django-insecure-" prefix makes `check --deploy` refuse it.
+SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-key-set-SECRET_KEY-in-production")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -134,7 +135,11 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=30) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The client address: REMOTE_ADDR unless the portal sits behind AXES_PROXY_COUNT trusted proxies,
+# whose X-Forwarded-For is then read (never trusted otherwise: a client could forge it).
+_proxy_count = env.int("AXES_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = _proxy_count or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if _proxy_count else ["REMOTE_ADDR"]
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
