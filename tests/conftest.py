@@ -12,14 +12,26 @@ from apps.core.services import reference_data_load
 PASSWORD = "Correct-Horse-42"
 
 
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
 @pytest.fixture(autouse=True)
-def reference_data(django_db_setup, django_db_blocker):
-    """Regions, countries and code lists in the test database.
+def reference_data(request):
+    """Regions, countries and code lists in the test database, for every test that uses it.
 
     Loaded once and kept (committed) across tests; a transactional test's flush empties the
     tables, and the next test loads them again.
     """
-    with django_db_blocker.unblock():
+    if not (DATABASE_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
         if not Region.objects.exists():
             reference_data_load()
 

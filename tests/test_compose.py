@@ -24,15 +24,6 @@ APP_SERVICES = ("migrate", "web", "worker", "beat")
 REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
 
 
-@pytest.fixture(autouse=True)
-def reference_data():
-    """No database here: replaces tests/conftest.py's autouse fixture, which queries the test database.
-
-    pytest-django only creates the databases the collected tests ask for, so with this module run
-    on its own (no test asking for ``db``) that fixture would query a database that was never created.
-    """
-
-
 @pytest.fixture(scope="module")
 def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
