@@ -27,7 +27,11 @@ class Grant:
     region_code: str
     region_level: str
     unit_code: str | None
-    organisation_active: bool
+    organisation_status: str
+
+    @property
+    def organisation_active(self) -> bool:
+        return self.organisation_status == OrganisationStatus.ACTIVE
 
 
 class Actor:
@@ -60,7 +64,7 @@ class Actor:
                 region_code=m.organisation.region_id,
                 region_level=m.organisation.region.level,
                 unit_code=m.organisation.region.unit_id,
-                organisation_active=m.organisation.status == OrganisationStatus.ACTIVE,
+                organisation_status=m.organisation.status,
             )
             for m in memberships
         )
@@ -95,7 +99,8 @@ class Actor:
         q = Q(pk__in=[])
         for grant in self._oversight_grants(roles):
             if grant.region_level == "province":
-                return Q()
+                # Not Q(): an empty Q vanishes when OR-ed with another condition.
+                return Q(**{f"{path}__isnull": False})
             if grant.region_code == grant.unit_code:
                 q |= Q(**{f"{path}__unit": grant.region_code})
             else:
