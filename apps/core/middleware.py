@@ -7,7 +7,10 @@ with the language switch (the cookie set by ``set_language``), else LANGUAGE_COD
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
+
+from apps.core import errors
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -17,3 +20,27 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class DomainErrorMiddleware:
+    """Answers a domain error that escaped an HTML view as a page, never as a server error.
+
+    NotFound becomes the 404 page and PermissionDenied the 403 page, so a selector's refusal looks
+    the same as a missing object; any other refusal is shown on an error page with its status.
+    The API has its own handler (apps.core.api.exception_handler).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, errors.DomainError):
+            return None
+        if isinstance(exception, errors.NotFound):
+            return render(request, "404.html", status=404)
+        if isinstance(exception, errors.PermissionDenied):
+            return render(request, "403.html", status=403)
+        return render(request, "error.html", {"error": exception}, status=exception.status)
