@@ -59,10 +59,9 @@ def _organisations_card(request, actor):
 
 
 def _my_organisation_card(request, actor):
-    grants = actor.all_grants
-    if not grants:
+    membership = request.user.memberships.filter(is_active=True).select_related("organisation").order_by("pk").first()
+    if membership is None:
         return None
-    membership = request.user.memberships.select_related("organisation").order_by("pk").first()
     organisation = membership.organisation
     return {
         "title": _("My organisation"),

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.accounts.models import OrganisationStatus
 from apps.accounts.policies import actor_for
 from apps.core.health import service_health
 from apps.core.navigation import cards_for
@@ -12,12 +13,8 @@ def home(request):
     actor = actor_for(request.user)
     if not actor.is_authenticated:
         return render(request, "core/landing.html")
-    pending_grants = [g for g in actor.all_grants if not g.organisation_active]
-    return render(
-        request,
-        "core/home.html",
-        {"cards": cards_for(request, actor), "awaiting_activation": bool(pending_grants) and not actor.grants},
-    )
+    awaiting = not actor.grants and any(g.organisation_status == OrganisationStatus.PENDING for g in actor.all_grants)
+    return render(request, "core/home.html", {"cards": cards_for(request, actor), "awaiting_activation": awaiting})
 
 
 @never_cache
