@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from apps.accounts.models import Membership, Organisation, OrganisationKind, OrganisationStatus, Role, User
+from apps.accounts.models import Organisation, OrganisationKind, OrganisationStatus, Role, User
 from apps.accounts.services import membership_create
 from apps.core.models import Region
 from apps.core.validators import CREDIT_CODE_CHARSET, credit_code_check_character
@@ -235,7 +235,3 @@ def demo_load(*, password: str, reset_passwords: bool) -> list[tuple[DemoAccount
     for name, region_code in PENDING_SIGN_UPS:
         _organisation(name, OrganisationKind.ENTERPRISE, region_code, "170", status=OrganisationStatus.PENDING)
     return results
-
-
-def demo_membership_count() -> int:
-    return Membership.objects.filter(user__username__startswith="demo_").count()

@@ -186,10 +186,6 @@ def scope(user, action: str, queryset: QuerySet) -> QuerySet:
     return registered.scoper(actor, queryset)
 
 
-def registered_actions() -> list[str]:
-    return sorted(_RULES)
-
-
 # Rules of this app -----------------------------------------------------------------------------
 
 STAFF_OVERSIGHT_ROLES = (*REGION_OVERSIGHT_ROLES, Role.REGISTRAR, Role.APPROVER)

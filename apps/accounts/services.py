@@ -160,14 +160,6 @@ def organisation_transition(*, actor, organisation: Organisation, action: str, r
     return locked
 
 
-def organisation_activate(*, actor, organisation: Organisation) -> Organisation:
-    return organisation_transition(actor=actor, organisation=organisation, action="activate")
-
-
-def organisation_reject(*, actor, organisation: Organisation, reason: str) -> Organisation:
-    return organisation_transition(actor=actor, organisation=organisation, action="reject", reason=reason)
-
-
 def _notify_members_of_status(organisation: Organisation) -> None:
     recipients = list(
         organisation.memberships.filter(is_active=True, user__is_active=True)

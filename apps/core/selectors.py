@@ -16,8 +16,3 @@ def hebei_regions_below_province() -> QuerySet:
 
 def code_choices(list_name: str) -> list[tuple[str, str]]:
     return [(c.code, c.label) for c in Code.objects.filter(list=list_name, is_active=True).order_by("sort", "code")]
-
-
-def code_label(list_name: str, code: str) -> str:
-    entry = Code.objects.filter(list=list_name, code=code).first()
-    return entry.label if entry else code
