@@ -1,11 +1,11 @@
 """FilterSets of the accounts app, shared by the HTML list and the API."""
 
 import django_filters
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Organisation, OrganisationKind, OrganisationStatus
-from apps.core.models import Region
+from apps.core.selectors import assessment_units
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -14,7 +14,7 @@ class OrganisationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
     unit = django_filters.ModelChoiceFilter(
         field_name="region__unit",
-        queryset=Region.objects.filter(unit=F("code")).order_by("code"),
+        queryset=assessment_units(),
         label=_("Assessment unit"),
     )
     region = django_filters.CharFilter(field_name="region", label=_("Region code"))

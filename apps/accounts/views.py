@@ -71,7 +71,7 @@ def organisation_list(request):
 def organisation_pending(request):
     queryset = selectors.organisation_pending_list(actor=request.user)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "accounts/organisation_pending.html", {"page": page, "reason_form": ReasonForm()})
+    return render(request, "accounts/organisation_pending.html", {"page": page})
 
 
 @login_required

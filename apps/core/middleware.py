@@ -10,7 +10,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 
-from apps.core import errors
+from apps.core import errors, views
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -40,7 +40,7 @@ class DomainErrorMiddleware:
         if not isinstance(exception, errors.DomainError):
             return None
         if isinstance(exception, errors.NotFound):
-            return render(request, "404.html", status=404)
+            return views.error_404(request, exception)
         if isinstance(exception, errors.PermissionDenied):
-            return render(request, "403.html", status=403)
+            return views.error_403(request, exception)
         return render(request, "error.html", {"error": exception}, status=exception.status)
