@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "apps.core",
     "apps.accounts",
+    "apps.contracts",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
 HEBTT_DEMO_PASSWORD = env("HEBTT_DEMO_PASSWORD", default="")
 HEBTT_PROVINCE_CODE = "130000"
 HEBTT_PENDING_ACTIVATION_REMINDER_DAYS = env.int("HEBTT_PENDING_ACTIVATION_REMINDER_DAYS", default=2)
+HEBTT_CONTRACT_PDF_MAX_BYTES = env.int("HEBTT_CONTRACT_PDF_MAX_BYTES", default=20 * 1024 * 1024)
+HEBTT_PUBLIC_URL = env("HEBTT_PUBLIC_URL", default="http://127.0.0.1:8000")
 HEBTT_SITE_NAME = _("Hebei Technology Transfer Portal")
 
 LOGGING = {

@@ -131,3 +131,25 @@ class Code(BilingualNameMixin, models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.code})"
+
+
+@pghistory.track()
+class CalendarDay(models.Model):
+    """An exception to the Monday-to-Friday week in the official calendar (调休).
+
+    A weekday public holiday is stored as not working; a weekend make-up working day as working.
+    Every other date is a working day exactly when it falls on Monday to Friday. The province
+    maintains the list each year when the State Council publishes the holiday arrangements.
+    """
+
+    date = models.DateField(_("date"), primary_key=True)
+    is_working = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.note}"

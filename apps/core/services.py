@@ -6,19 +6,22 @@ left the files is deactivated, never deleted (contracts and organisations still 
 
 import csv
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pghistory
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
 
 from apps.core.errors import InvalidInput
-from apps.core.models import Code, CodeList, Country, Region
+from apps.core.models import CalendarDay, Code, CodeList, Country, Region
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "fixtures" / "reference"
 REGION_COLUMNS = ["code", "name_zh", "name_en", "level", "parent_code", "unit_code", "official"]
 COUNTRY_COLUMNS = ["alpha2", "alpha3", "numeric", "name_zh", "name_en"]
 CODE_COLUMNS = ["list", "code", "parent_code", "name_zh", "name_en", "sort"]
+CALENDAR_COLUMNS = ["date", "working", "note"]
 # A child list's parent_code refers to an entry of this list.
 PARENT_LISTS = {CodeList.CONTRACT_SUBTYPE: CodeList.CONTRACT_TYPE}
 
@@ -28,6 +31,8 @@ class LoadResult:
     regions: int
     countries: int
     codes: int
+    calendar_days: int
+    extra: dict[str, int]
 
 
 def _read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict]]:
@@ -151,14 +156,47 @@ def _load_codes(path: Path) -> int:
     return len(rows)
 
 
+def _load_calendar(path: Path) -> int:
+    """The calendar exceptions are the province's list, so the file replaces the table."""
+    rows = _read_csv(path, CALENDAR_COLUMNS)
+    days = []
+    for number, row in rows:
+        try:
+            day = date.fromisoformat(row["date"])
+        except ValueError:
+            _fail(path, number, f"date {row['date']!r} is not YYYY-MM-DD")
+        if row["working"] not in ("0", "1"):
+            _fail(path, number, f"working must be 0 or 1, not {row['working']!r}")
+        is_working = row["working"] == "1"
+        if is_working == (day.weekday() < 5):
+            _fail(path, number, f"{day} is already a {'working' if is_working else 'rest'} day by the weekday rule")
+        days.append(CalendarDay(date=day, is_working=is_working, note=row["note"]))
+    CalendarDay.objects.exclude(date__in=[d.date for d in days]).delete()
+    CalendarDay.objects.bulk_create(
+        days, update_conflicts=True, unique_fields=["date"], update_fields=["is_working", "note"]
+    )
+    return len(days)
+
+
 def reference_data_load(*, directory: Path = REFERENCE_DIR) -> LoadResult:
-    """Load (or refresh) all reference data, all or nothing."""
+    """Load (or refresh) all reference data, all or nothing.
+
+    Apps add their own reference files by giving their AppConfig a ``load_reference_data(directory)``
+    method that returns a row count.
+    """
     with transaction.atomic(), pghistory.context(action="reference.load"):
-        return LoadResult(
+        result = LoadResult(
             regions=_load_regions(directory / "regions.csv"),
             countries=_load_countries(directory / "countries.csv"),
             codes=_load_codes(directory / "codes.csv"),
+            calendar_days=_load_calendar(directory / "calendar.csv"),
+            extra={},
         )
+        for config in django_apps.get_app_configs():
+            loader = getattr(config, "load_reference_data", None)
+            if loader is not None:
+                result.extra[config.label] = loader(directory)
+        return result
 
 
 def beat_schedule_sync() -> list[str]:

@@ -5,7 +5,7 @@ from apps.core.services import reference_data_load
 
 
 class Command(BaseCommand):
-    help = "Load or refresh the reference data (regions, countries, code lists) from fixtures/reference/."
+    help = "Load or refresh the reference data (regions, countries, codes, calendar, app rules)."
 
     def handle(self, *args, **options):
         try:
@@ -13,5 +13,8 @@ class Command(BaseCommand):
         except InvalidInput as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(
-            f"Reference data: {result.regions} regions, {result.countries} countries, {result.codes} codes."
+            f"Reference data: {result.regions} regions, {result.countries} countries, {result.codes} codes, "
+            f"{result.calendar_days} calendar exceptions"
+            + "".join(f", {count} {label}" for label, count in result.extra.items())
+            + "."
         )

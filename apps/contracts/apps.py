@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ContractsConfig(AppConfig):
+    name = "apps.contracts"
+    verbose_name = _("Technology contracts")
+
+    def ready(self):
+        from apps.contracts import home, policies  # noqa: F401 - registers navigation, cards and policy rules
+
+    def load_reference_data(self, directory) -> int:
+        from apps.contracts.services import rule_versions_load
+
+        return rule_versions_load(path=directory / "contract_rules.csv")

@@ -1,0 +1,62 @@
+"""Filters of contract lists (seller's list, registrar's queue, officials' search, the API)."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.contracts.models import Contract, ContractStatus
+
+
+class ContractFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    status = django_filters.MultipleChoiceFilter(choices=ContractStatus.choices, label=_("Status"))
+    contract_type = django_filters.CharFilter(label=_("Contract type"))
+    tech_field = django_filters.CharFilter(label=_("Technology field"))
+    seller_unit = django_filters.CharFilter(field_name="seller_region__unit", label=_("Seller's assessment unit"))
+    buyer_unit = django_filters.CharFilter(field_name="buyer_region__unit", label=_("Buyer's assessment unit"))
+    office = django_filters.NumberFilter(field_name="office_id", label=_("Registration office"))
+    registered_from = django_filters.DateFilter(
+        field_name="registered_on", lookup_expr="gte", label=_("Registered from")
+    )
+    registered_to = django_filters.DateFilter(
+        field_name="registered_on", lookup_expr="lte", label=_("Registered until")
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    second_review = django_filters.BooleanFilter(label=_("Second review"))
+    is_external = django_filters.BooleanFilter(label=_("Registered outside Hebei"))
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("decision_due", "decision_due"),
+            ("submitted_at", "submitted_at"),
+            ("registered_on", "registered_on"),
+            ("contract_value", "contract_value"),
+            ("technology_value", "technology_value"),
+            ("created_at", "created_at"),
+        ),
+        label=_("Order by"),
+    )
+
+    class Meta:
+        model = Contract
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(registration_number__startswith=value)
+            | Q(seller_name__icontains=value)
+            | Q(buyer_name__icontains=value)
+            | Q(seller_credit_code=value.upper())
+            | Q(buyer_credit_code=value.upper())
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        from django.utils import timezone
+
+        from apps.contracts.models import REVIEW_STATES
+
+        overdue = Q(status__in=REVIEW_STATES, decision_due__lt=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)

@@ -1,0 +1,103 @@
+"""Reads of the contracts app, already scoped to what the actor may see."""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from apps.accounts import policies
+from apps.accounts.models import Organisation
+from apps.contracts.filters import ContractFilter
+from apps.contracts.models import REVIEW_STATES, Contract, ContractStatus, IncomeConfirmation, RegistrationOffice
+from apps.core.errors import InvalidInput, NotFound
+
+LIST_RELATED = ("seller_region", "buyer_region", "office__organisation")
+
+
+def offices_for_seller(seller: Organisation) -> QuerySet:
+    """Active offices that may register ``seller``'s contracts: its institution's, county's or unit's."""
+    region = seller.region
+    covers = Q(covers_organisations=seller) | Q(covers_region_id=region.code)
+    if region.unit_id:
+        covers |= Q(covers_region_id=region.unit_id)
+    return (
+        RegistrationOffice.objects.filter(covers, is_active=True, organisation__status="active")
+        .select_related("organisation", "covers_region")
+        .distinct()
+        .order_by("code")
+    )
+
+
+def contract_list(*, actor, filters=None, action: str = "contract.view") -> QuerySet:
+    queryset = policies.scope(actor, action, Contract.objects.select_related(*LIST_RELATED))
+    filterset = ContractFilter(filters or {}, queryset=queryset)
+    if not filterset.is_valid():
+        raise InvalidInput(code="invalid_filter", params=filterset.errors)
+    return filterset.qs.order_by(*(filterset.qs.query.order_by or ["-created_at"]), "-pk")
+
+
+def contract_get(*, actor, pk: int, action: str = "contract.view") -> Contract:
+    """The contract if the actor may do ``action`` on it; NotFound otherwise (existence is not revealed)."""
+    queryset = policies.scope(
+        actor,
+        action,
+        Contract.objects.select_related(
+            *LIST_RELATED, "seller", "buyer", "buyer_country", "seller_country", "rule_version", "previous", "broker"
+        ),
+    )
+    contract = queryset.filter(pk=pk).first()
+    if contract is None:
+        raise NotFound()
+    return contract
+
+
+def registrar_queue(*, actor, filters=None) -> QuerySet:
+    """Contracts the registrar's office has in hand, the most urgent deadline first (unaccepted ones last)."""
+    queryset = contract_list(actor=actor, filters=filters, action="contract.review").filter(status__in=REVIEW_STATES)
+    if not (filters or {}).get("ordering"):
+        queryset = queryset.order_by("decision_due", "submitted_at", "pk")
+    return queryset
+
+
+def second_review_queue(*, actor) -> QuerySet:
+    return (
+        policies.scope(actor, "contract.approve", Contract.objects.select_related(*LIST_RELATED))
+        .filter(status=ContractStatus.SECOND_REVIEW)
+        .order_by("decision_due", "pk")
+    )
+
+
+def contract_is_overdue(contract: Contract) -> bool:
+    return (
+        contract.status in REVIEW_STATES
+        and contract.decision_due is not None
+        and contract.decision_due < timezone.localdate()
+    )
+
+
+def contract_events(*, contract: Contract) -> QuerySet:
+    return contract.workflow_events.select_related("actor").order_by("at", "pk")
+
+
+def contract_versions(*, contract: Contract) -> list[Contract]:
+    """Every version of the contract, oldest first (following ``previous`` back to the first)."""
+    chain = []
+    current = contract
+    while current.previous_id:
+        current = Contract.objects.only("pk", "previous_id", "version", "status").get(pk=current.previous_id)
+        chain.append(current)
+    chain.reverse()
+    chain.append(contract)
+    chain.extend(Contract.objects.filter(previous=contract).order_by("version"))
+    return chain
+
+
+def contract_by_verification_code(code: str) -> Contract | None:
+    """For the public verify page: the contract version carrying this certificate code, if any."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return Contract.objects.select_related("office__organisation").filter(verification_code=code).first()
+
+
+def income_list(*, actor, contract: Contract) -> QuerySet:
+    policies.check(actor, "contract.view", contract)
+    return IncomeConfirmation.objects.filter(contract=contract).order_by("year", "pk")
