@@ -13,7 +13,10 @@ from apps.contracts.models import RegistrationOffice
 from apps.contracts.services import ContractInput, DeductionInput, IPItemInput
 
 # A minimal valid PDF: the office only checks the type, the size and the first bytes.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 BUYER_CREDIT_CODE = "91110108551385082Q"  # DOMAIN.md's example of a valid code (a Beijing company)
 
 
