@@ -243,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationStatusEnum": "apps.accounts.models.OrganisationStatus",
+        "ContractStatusEnum": "apps.contracts.models.ContractStatus",
+        "IncomeStatusEnum": "apps.contracts.models.IncomeStatus",
+    },
 }
 
 # Celery: broker and results on Redis; the beat schedule lives here and is synced to

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api import MeApi, OrganisationViewSet, TokenObtainApi
+from apps.contracts.api import ContractImportApi, ContractViewSet, IncomeViewSet, TaxReliefApi
 from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
 
 router = DefaultRouter()
@@ -11,10 +12,15 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("regions", RegionViewSet, basename="region")
 router.register("countries", CountryViewSet, basename="country")
 router.register("codes", CodeViewSet, basename="code")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("contract-incomes", IncomeViewSet, basename="contract-income")
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
     path("me/", MeApi.as_view(), name="me"),
+    # Before the router: its detail route would take "import" for a contract id.
+    path("contracts/import/", ContractImportApi.as_view(), name="contract-import"),
+    path("contracts/tax-relief/", TaxReliefApi.as_view(), name="contract-tax-relief"),
     path("", include(router.urls)),
 ]
 
@@ -22,6 +28,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("contracts/", include("apps.contracts.urls")),
+    path("verify/", include("apps.contracts.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

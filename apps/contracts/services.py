@@ -452,6 +452,25 @@ def contract_update(*, actor, contract: Contract, data: ContractInput, attachmen
     return locked
 
 
+def contract_attach(*, actor, contract: Contract, attachment) -> Contract:
+    """Attach (or replace) the contract text of a draft or of a contract returned for correction."""
+    policies.check(actor, "contract.edit", contract)
+    name, size, sha256 = _check_attachment(attachment)
+    with transaction.atomic(), pghistory.context(action="contract.attach", user=_actor_id(actor)):
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        if not locked.is_editable:
+            raise _illegal(locked, "attach")
+        locked.attachment_name, locked.attachment_size, locked.attachment_sha256 = name, size, sha256
+        locked.attachment.save(name, attachment, save=False)
+        locked.save(
+            update_fields=["attachment", "attachment_name", "attachment_size", "attachment_sha256", "updated_at"]
+        )
+        _event(
+            locked, "attach", actor=actor, from_status=locked.status, to_status=locked.status, data={"sha256": sha256}
+        )
+    return locked
+
+
 # The workflow ----------------------------------------------------------------------------------
 
 

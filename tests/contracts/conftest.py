@@ -52,10 +52,16 @@ def contract_input(**overrides) -> ContractInput:
     return ContractInput(**values)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Contracts tests create many users and never test hashing (accounts tests keep Argon2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def office_for(make_organisation):
     """A registration office covering ``region`` (a unit or a county), with code ``code``."""
-    counter = iter(range(1, 99))
+    counter = iter(range(50, 99))  # the `office` fixture takes 0101
 
     def make(region="130100", code=None, covers_organisations=()):
         organisation = make_organisation(kind=OrganisationKind.REGISTRATION_OFFICE, region=region)
