@@ -299,9 +299,7 @@ class TestAfterRegistration:
         assert len(first.registration_number) == 16
         assert first.verification_code and first.verification_code != second.verification_code
 
-    def test_a_change_is_a_new_version_reviewed_again_that_keeps_the_number(
-        self, make_contract, seller, registrar
-    ):
+    def test_a_change_is_a_new_version_reviewed_again_that_keeps_the_number(self, make_contract, seller, registrar):
         original = make_contract()
         draft = services.contract_change(actor=seller, contract=original)
         assert (draft.status, draft.version, draft.previous_id) == (S.DRAFT, 2, original.pk)
@@ -311,7 +309,9 @@ class TestAfterRegistration:
         assert raised.value.code == errors.CHANGE_OPEN
         original.refresh_from_db()
         assert original.status == S.REGISTERED  # valid until the change is registered
-        draft = services.contract_update(actor=seller, contract=draft, data=contract_input(contract_value=Decimal("1500000")))
+        draft = services.contract_update(
+            actor=seller, contract=draft, data=contract_input(contract_value=Decimal("1500000"))
+        )
         draft = services.contract_submit(actor=seller, contract=draft)
         draft = services.contract_accept(actor=registrar, contract=draft)
         changed = services.contract_register(actor=registrar, contract=draft)
