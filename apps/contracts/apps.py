@@ -9,6 +9,12 @@ class ContractsConfig(AppConfig):
     def ready(self):
         from apps.contracts import home, policies  # noqa: F401 - registers navigation, cards and policy rules
 
+    def load_demo_data(self) -> str:
+        from apps.contracts.demo import contracts_demo_load
+
+        result = contracts_demo_load()
+        return f"{result['offices']} registration offices and {result['contracts']} contracts added"
+
     def load_reference_data(self, directory) -> int:
         from apps.contracts.services import rule_versions_load
 

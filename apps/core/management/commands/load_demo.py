@@ -2,6 +2,7 @@ import os
 import secrets
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -39,3 +40,8 @@ class Command(BaseCommand):
         else:
             source = "HEBTT_DEMO_PASSWORD" if from_environment else "var/demo-password"
             self.stdout.write(f"Demo accounts already present ({len(results)}); their password is in {source}.")
+        # Apps add their own demo data (offices, contracts...) through ``AppConfig.load_demo_data()``.
+        for config in apps.get_app_configs():
+            loader = getattr(config, "load_demo_data", None)
+            if loader is not None:
+                self.stdout.write(f"Demo data of {config.label}: {loader()}.")

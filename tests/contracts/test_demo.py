@@ -1,0 +1,23 @@
+from io import StringIO
+
+from django.core.management import call_command
+
+from apps.contracts.models import Contract, RegistrationOffice
+from apps.core.selectors import assessment_units
+
+
+def test_load_demo_creates_offices_for_every_unit_and_contracts_in_every_state(settings, db):
+    settings.HEBTT_DEMO_PASSWORD = "Demo-Password-2024!"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", stdout=StringIO())
+    assert RegistrationOffice.objects.count() == assessment_units().count() == 14
+    assert len(set(RegistrationOffice.objects.values_list("code", flat=True))) == 14
+    statuses = set(Contract.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "submitted", "returned", "under_review", "second_review", "registered"}
+    numbers = list(Contract.objects.exclude(registration_number="").values_list("registration_number", flat=True))
+    assert len(numbers) == len(set(numbers)) == 3
+    before = Contract.objects.count()
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert Contract.objects.count() == before
+    assert "0 contracts added" in out.getvalue()
