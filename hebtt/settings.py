@@ -270,12 +270,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.accounts.tasks.pending_activation_reminder_task",
         "schedule": crontab(hour=8, minute=30),
     },
+    "contracts-registration-deadline-reminder": {
+        "task": "apps.contracts.tasks.registration_deadline_reminder_task",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon-sat"),
+    },
 }
 
 # Portal settings
 HEBTT_DEMO_PASSWORD = env("HEBTT_DEMO_PASSWORD", default="")
 HEBTT_PROVINCE_CODE = "130000"
 HEBTT_PENDING_ACTIVATION_REMINDER_DAYS = env.int("HEBTT_PENDING_ACTIVATION_REMINDER_DAYS", default=2)
+HEBTT_DEADLINE_WARNING_WORKING_DAYS = env.int("HEBTT_DEADLINE_WARNING_WORKING_DAYS", default=2)
 HEBTT_CONTRACT_PDF_MAX_BYTES = env.int("HEBTT_CONTRACT_PDF_MAX_BYTES", default=20 * 1024 * 1024)
 HEBTT_PUBLIC_URL = env("HEBTT_PUBLIC_URL", default="http://127.0.0.1:8000")
 HEBTT_SITE_NAME = _("Hebei Technology Transfer Portal")

@@ -30,10 +30,13 @@ def private_storage():
     return FileSystemStorage(location=settings.PRIVATE_STORAGE_ROOT, base_url=None)
 
 
+# 16 characters from an alphabet without look-alikes, 80 bits: unguessable, easy to type.
+VERIFICATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+VERIFICATION_LENGTH = 16
+
+
 def new_verification_code() -> str:
-    # 16 characters from an alphabet without look-alikes, ~80 bits: unguessable, easy to type.
-    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    return "".join(secrets.choice(alphabet) for _ in range(16))
+    return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(VERIFICATION_LENGTH))
 
 
 @pghistory.track()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.core.models import Code, Country, Region
+from apps.core.models import CalendarDay, Code, Country, Region
 
 
 @admin.register(Region)
@@ -24,3 +24,12 @@ class CodeAdmin(admin.ModelAdmin):
     list_filter = ["list", "is_active"]
     search_fields = ["code", "name", "name_en"]
     list_select_related = ["parent"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The province's list of holidays and make-up working days (also loaded from fixtures/reference/calendar.csv)."""
+
+    list_display = ["date", "is_working", "note"]
+    list_filter = ["is_working"]
+    date_hierarchy = "date"
