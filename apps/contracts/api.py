@@ -488,14 +488,17 @@ class ContractImportApi(APIView):
 
 
 class TaxReliefRowSerializer(serializers.Serializer):
+    seller_id = serializers.IntegerField()
     seller_name = serializers.CharField()
     seller_credit_code = serializers.CharField()
+    seller_region_code = serializers.CharField()
     contracts = serializers.IntegerField()
     qualifying_income = serializers.DecimalField(max_digits=16, decimal_places=2)
     non_qualifying_income = serializers.DecimalField(max_digits=16, decimal_places=2)
     exempt = serializers.DecimalField(max_digits=16, decimal_places=2)
     excess = serializers.DecimalField(max_digits=16, decimal_places=2)
     taxable_after_relief = serializers.DecimalField(max_digits=16, decimal_places=2)
+    relieved_income = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
 class XLSXRenderer(BaseRenderer):

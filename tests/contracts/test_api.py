@@ -349,3 +349,33 @@ def test_concurrent_registrations_get_unique_gapless_numbers(django_db_blocker, 
     assert RegistrationSerial.objects.get(office=office).last == 12
     with transaction.atomic():
         assert services.registration_number_allocate(office=office, year=year) == f"{year}130101000013"
+
+
+def test_tax_relief_and_import_endpoints(api_for, make_user, make_contract, seller, registrar, today):
+    from apps.contracts import services as contract_services
+
+    contract = make_contract()
+    income = contract_services.income_file(actor=seller, contract=contract, year=today.year, amount="600000")
+    contract_services.income_decide(actor=registrar, income=income, confirm=True)
+    client = api_for(registrar)
+    rows = client.get("/api/v1/contracts/tax-relief/", {"year": today.year}).json()
+    assert [(r["seller_name"], r["qualifying_income"], r["exempt"]) for r in rows] == [
+        (contract.seller_name, "600000.00", "600000.00")
+    ]
+    response = client.get("/api/v1/contracts/tax-relief/", {"year": today.year, "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get("/api/v1/contracts/tax-relief/", {"year": "x"}).json()["code"] == "invalid"
+
+    # Importing is the province's: a registrar is refused, a bad file is rejected row by row.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("x.csv", b"external_id,name\nA1,\n", content_type="text/csv")
+    assert client.post("/api/v1/contracts/import/", {"file": bad}, format="multipart").status_code == 403
+    province = api_for(make_user(Role.PROVINCE_ADMIN))
+    bad.seek(0)
+    response = province.post("/api/v1/contracts/import/", {"file": bad}, format="multipart")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "import_rejected"
+    assert body["errors"] and all({"row", "column", "message"} <= set(e) for e in body["errors"])
