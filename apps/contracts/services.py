@@ -670,7 +670,12 @@ def contract_register(
             )
         _issue_registration(locked)
         return _move(
-            locked, "register", actor=actor, note=(note or "").strip(), data=data, extra_fields=REGISTRATION_FIELDS
+            locked,
+            "register",
+            actor=actor,
+            note=(note or "").strip(),
+            data=data,
+            extra_fields=(*REGISTRATION_FIELDS, "confirmed_technology_value"),
         )
 
 

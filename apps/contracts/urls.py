@@ -6,7 +6,14 @@ app_name = "contracts"
 
 urlpatterns = [
     path("", views.contract_mine, name="mine"),
+    path("new/", views.contract_create, name="create"),
+    path("validate/", views.contract_validate, name="validate"),
     path("queue/", views.contract_queue, name="queue"),
     path("search/", views.contract_search, name="search"),
     path("<int:pk>/", views.contract_detail, name="detail"),
+    path("<int:pk>/edit/", views.contract_edit, name="edit"),
+    path("<int:pk>/validate/", views.contract_validate, name="validate_existing"),
+    path("<int:pk>/attachment/", views.contract_attachment, name="attachment"),
+    path("<int:pk>/incomes/<int:income_pk>/<slug:decision>/", views.income_decide, name="income_decide"),
+    path("<int:pk>/<slug:action>/", views.contract_action, name="action"),
 ]

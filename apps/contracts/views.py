@@ -1,17 +1,607 @@
-"""Pages of the contracts app (placeholder until the pages land)."""
+"""Pages of the technology-contract workflow: the seller's list and form, the registrar's queue, officials' search.
 
+Every page reads through ``selectors`` (scoped to the user) and writes through ``services``; a
+contract the user may not see answers 404 (``NotFound`` from ``contract_get``), an action the
+user may not take answers 403 (``PermissionDenied`` from the service), both via the middleware.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from apps.accounts import policies
+from apps.accounts import selectors as account_selectors
+from apps.accounts.policies import may
+from apps.contracts import selectors, services
+from apps.contracts.forms import (
+    MINE_FILTERS,
+    QUEUE_FILTERS,
+    QUEUE_STATUSES,
+    SEARCH_FILTERS,
+    ContractFilterForm,
+    Declaration,
+    IncomeConfirmForm,
+    IncomeFileForm,
+    NoteForm,
+    ReasonCodeForm,
+    RegisterForm,
+    RequiredNoteForm,
+    SubmitForm,
+)
+from apps.contracts.models import REVIEW_STATES, ContractStatus
+from apps.contracts.policies import SELLER_ROLES
+from apps.core.calendar import WorkingCalendar
+from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from apps.core.models import CodeList
+from apps.core.selectors import code_choices
+
+PAGE_SIZE = 25
+SECOND_REVIEW_LIMIT = 100
+S = ContractStatus
+
+
+def _labels(list_name) -> dict[str, str]:
+    return dict(code_choices(list_name))
+
+
+def _filters(query: QueryDict) -> QueryDict:
+    """The query without empty values (an empty select means "any", not "the empty code")."""
+    cleaned = QueryDict(mutable=True)
+    for key, values in query.lists():
+        kept = [v for v in values if v.strip()]
+        if kept and key != "page":
+            cleaned.setlist(key, kept)
+    return cleaned
+
+
+def _filtered(request, select, **kwargs):
+    """Run a list selector with the page's filters; on invalid filters say so and show everything."""
+    try:
+        return select(actor=request.user, filters=_filters(request.GET), **kwargs)
+    except InvalidInput:
+        messages.error(request, _("Some filters are not valid; they were ignored."))
+        return select(actor=request.user, **kwargs)
+
+
+def _page(request, queryset):
+    """One page of contracts, each with the labels of its coded fields (two queries for the whole page)."""
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _add_labels(list(page.object_list))
+    return page
+
+
+def _add_labels(contracts: list) -> list:
+    if contracts:
+        types, fields = _labels(CodeList.CONTRACT_TYPE), _labels(CodeList.TECH_FIELD)
+        for contract in contracts:
+            contract.type_label = types.get(contract.contract_type, contract.contract_type)
+            contract.field_label = fields.get(contract.tech_field, contract.tech_field)
+    return contracts
+
+
+# Lists --------------------------------------------------------------------------------------------
 
 
 @login_required
 def contract_mine(request):
-    return HttpResponse()
+    """The seller's own organisations' contracts, drafts included."""
+    policies.check(request.user, "contract.create")
+    page = _page(request, _filtered(request, selectors.contract_list, action="contract.edit"))
+    return render(
+        request,
+        "contracts/mine.html",
+        {
+            "page": page,
+            "filter_form": ContractFilterForm(request.GET or None, fields=MINE_FILTERS),
+            "is_filtered": bool(_filters(request.GET)),
+        },
+    )
 
 
-contract_queue = contract_search = contract_mine
+def _with_deadline(contracts, calendar, today):
+    """Rows of a queue: the contract, whether it is overdue, and working days left (negative: overdue by)."""
+    rows = []
+    for contract in contracts:
+        days = calendar.between(today, contract.decision_due) if contract.decision_due else None
+        overdue = selectors.contract_is_overdue(contract)
+        rows.append(
+            {"contract": contract, "overdue": overdue, "days": days, "days_late": -days if overdue and days else 0}
+        )
+    return rows
+
+
+@login_required
+def contract_queue(request):
+    """The registration office's work list, most urgent first; approvers see their second reviews too."""
+    may_review = may(request.user, "contract.review")
+    may_approve = may(request.user, "contract.approve")
+    if not (may_review or may_approve):
+        raise PermissionDenied()
+    calendar = WorkingCalendar()
+    today = timezone.localdate()
+    context = {"may_review": may_review, "may_approve": may_approve}
+    if may_review:
+        page = _page(request, _filtered(request, selectors.registrar_queue))
+        context.update(
+            page=page,
+            rows=_with_deadline(page.object_list, calendar, today),
+            filter_form=ContractFilterForm(request.GET or None, fields=QUEUE_FILTERS, statuses=QUEUE_STATUSES),
+        )
+    if may_approve:
+        second = _add_labels(list(selectors.second_review_queue(actor=request.user)[: SECOND_REVIEW_LIMIT + 1]))
+        context.update(
+            second_rows=_with_deadline(second[:SECOND_REVIEW_LIMIT], calendar, today),
+            second_more=len(second) > SECOND_REVIEW_LIMIT,
+        )
+    return render(request, "contracts/queue.html", context)
+
+
+@login_required
+def contract_search(request):
+    """Officials' search over the contracts of the region they oversee."""
+    policies.check(request.user, "contract.statistics")
+    page = _page(request, _filtered(request, selectors.contract_list))
+    return render(
+        request,
+        "contracts/search.html",
+        {
+            "page": page,
+            "filter_form": ContractFilterForm(request.GET or None, fields=SEARCH_FILTERS),
+        },
+    )
+
+
+# The declaration form -------------------------------------------------------------------------------
+
+
+def _seller_organisations(request):
+    actor = policies.actor_for(request.user)
+    ids = actor.organisation_ids(*SELLER_ROLES)
+    return list(account_selectors.organisation_list(actor=request.user).filter(pk__in=ids).order_by("name", "pk"))
+
+
+def _initial_from(contract) -> dict:
+    return {
+        "initial": {
+            **{
+                name: getattr(contract, name)
+                for name in (
+                    "name",
+                    "contract_type",
+                    "subtype",
+                    "licence_kind",
+                    "tech_field",
+                    "programme_tier",
+                    "socioeconomic_objective",
+                    "payment_method",
+                    "signed_on",
+                    "valid_from",
+                    "valid_until",
+                    "contract_value",
+                    "technology_value",
+                    "expected_investment",
+                    "expected_output",
+                    "contact_name",
+                    "contact_phone",
+                    "buyer_name",
+                    "buyer_credit_code",
+                    "buyer_party_type",
+                )
+            },
+            "buyer_region": contract.buyer_region_code,
+            "buyer_country": contract.buyer_country_id,
+        },
+        "deductions": [
+            {"kind": d.kind, "description": d.description, "amount": d.amount} for d in contract.deductions.all()
+        ],
+        "ip_items": [{"ip_type": i.ip_type, "number": i.number, "title": i.title} for i in contract.ip_items.all()],
+    }
+
+
+def _render_form(request, declaration, contract=None, status=200):
+    return render(
+        request,
+        "contracts/form.html",
+        {"declaration": declaration, "form": declaration.form, "contract": contract},
+        status=status,
+    )
+
+
+@login_required
+def contract_create(request):
+    policies.check(request.user, "contract.create")
+    sellers = _seller_organisations(request)
+    if request.method != "POST":
+        return _render_form(request, Declaration(sellers=sellers))
+    declaration = Declaration(request.POST, request.FILES, sellers=sellers)
+    if declaration.is_valid():
+        data = declaration.to_input()
+        try:
+            contract = services.contract_create(
+                actor=request.user,
+                seller=declaration.form.chosen_seller(),
+                data=data,
+                attachment=declaration.form.cleaned_data.get("attachment"),
+            )
+        except InvalidInput as error:
+            declaration.add_error(error)
+        else:
+            messages.success(request, _("The draft is saved. Submit it when the contract text is attached."))
+            return redirect(contract)
+    return _render_form(request, declaration, status=400)
+
+
+@login_required
+def contract_edit(request, pk):
+    contract = selectors.contract_get(actor=request.user, pk=pk, action="contract.edit")
+    if not contract.is_editable:
+        messages.error(request, _("Only drafts and contracts returned for correction can be edited."))
+        return redirect(contract)
+    if request.method != "POST":
+        return _render_form(request, Declaration(**_initial_from(contract)), contract)
+    declaration = Declaration(request.POST, request.FILES)
+    if declaration.is_valid():
+        try:
+            contract = services.contract_update(
+                actor=request.user,
+                contract=contract,
+                data=declaration.to_input(),
+                attachment=declaration.form.cleaned_data.get("attachment"),
+            )
+        except InvalidInput as error:
+            declaration.add_error(error)
+        else:
+            messages.success(request, _("The draft is saved."))
+            return redirect(contract)
+    return _render_form(request, declaration, contract, status=400)
+
+
+@login_required
+@require_POST
+def contract_validate(request, pk=None):
+    """htmx: check the declaration as typed so far and answer the field errors (no write)."""
+    if pk is None:
+        policies.check(request.user, "contract.create")
+        declaration = Declaration(request.POST, sellers=_seller_organisations(request))
+        seller = None
+    else:
+        contract = selectors.contract_get(actor=request.user, pk=pk, action="contract.edit")
+        declaration = Declaration(request.POST)
+        seller = contract.seller
+    checked = declaration.is_valid()
+    if checked:
+        try:
+            services.contract_input_validate(declaration.to_input(), seller=seller or declaration.form.chosen_seller())
+        except InvalidInput as error:
+            declaration.add_error(error)
+    # Fields not typed in yet are not wrong yet: only what was entered is judged while typing.
+    entries = [
+        (box, label, errors if (not box or _typed(request.POST, box)) else [])
+        for box, label, errors in declaration.errors
+    ]
+    return render(
+        request,
+        "contracts/_validation.html",
+        {"entries": entries, "complete": checked and not declaration.has_errors},
+    )
+
+
+def _typed(post, box: str) -> bool:
+    name = box.removeprefix("id_").removesuffix("_errors")
+    if name in ("deductions", "ip_items"):
+        return True
+    return bool(post.get(name, "").strip())
+
+
+# The detail page and its actions ------------------------------------------------------------------
+
+EVENT_LABELS = {
+    "create": gettext_lazy("Draft created"),
+    "update": gettext_lazy("Declaration updated"),
+    "submit": gettext_lazy("Submitted"),
+    "withdraw": gettext_lazy("Withdrawn"),
+    "accept": gettext_lazy("Accepted for review"),
+    "return": gettext_lazy("Returned for correction"),
+    "refuse": gettext_lazy("Refused"),
+    "refuse_second_review": gettext_lazy("Refused after second review"),
+    "escalate": gettext_lazy("Sent to second review"),
+    "register": gettext_lazy("Registered"),
+    "approve_second_review": gettext_lazy("Approved in second review and registered"),
+    "cancel": gettext_lazy("Cancelled"),
+    "revoke": gettext_lazy("Revoked"),
+    "change": gettext_lazy("Change started (new version)"),
+    "change_started": gettext_lazy("A change of this version was started"),
+    "changed": gettext_lazy("Replaced by the registered change"),
+    "income_filed": gettext_lazy("Technical income filed"),
+    "income_confirmed": gettext_lazy("Technical income confirmed"),
+    "income_rejected": gettext_lazy("Technical income rejected"),
+}
+
+SUCCESS_MESSAGES = {
+    "submit": gettext_lazy("The contract was submitted to the registration office."),
+    "withdraw": gettext_lazy("The contract was withdrawn."),
+    "change": gettext_lazy("A new version was started; edit it and submit it for registration."),
+    "cancel": gettext_lazy("The registration was cancelled."),
+    "accept": gettext_lazy("The contract was accepted; the decision deadline is running."),
+    "return": gettext_lazy("The contract was returned to the seller for correction."),
+    "refuse": gettext_lazy("The registration was refused."),
+    "register": gettext_lazy("The contract was registered."),
+    "escalate": gettext_lazy("The contract was sent to a second review because of its value."),
+    "approve": gettext_lazy("The second review approved the contract; it is registered."),
+    "revoke": gettext_lazy("The registration was revoked."),
+    "income": gettext_lazy("The technical income was filed for confirmation."),
+    "income_confirm": gettext_lazy("The technical income was confirmed."),
+    "income_reject": gettext_lazy("The technical income filing was rejected."),
+}
+
+
+def _reason_label(event, refusal, revocation) -> str:
+    if not event.reason_code:
+        return ""
+    labels = revocation if event.action == "revoke" else refusal
+    return labels.get(event.reason_code, event.reason_code)
+
+
+def _available(request, contract) -> dict[str, bool]:
+    """Which action forms the page shows: the user may, and the contract's state allows."""
+    user = request.user
+    status = contract.status
+    external = contract.is_external
+    may_edit = not external and may(user, "contract.edit", contract)
+    may_review = not external and may(user, "contract.review", contract)
+    may_approve = not external and status == S.SECOND_REVIEW and may(user, "contract.approve", contract)
+
+    def allowed(action):
+        return status in services.CONTRACT_TRANSITIONS[action][0]
+
+    return {
+        "edit": may_edit and contract.is_editable,
+        "submit": may_edit and allowed("submit"),
+        "withdraw": may_edit and allowed("withdraw"),
+        "change": may_edit and status == S.REGISTERED,
+        "cancel": may_edit and allowed("cancel"),
+        "income": may_edit and status in (S.REGISTERED, S.CHANGED),
+        "accept": may_review and allowed("accept"),
+        "return": may_review and allowed("return"),
+        # The approver refuses a second review with the same form (the service picks the transition).
+        "refuse": (may_review and allowed("refuse")) or may_approve,
+        "register": may_review and allowed("register"),
+        "revoke": may_review and allowed("revoke"),
+        "income_decide": may_review,
+        "approve": may_approve,
+    }
+
+
+def _action_form(action, contract, data=None, offices=None):
+    # Several action forms share a page: their ids are prefixed, their field names are not.
+    kwargs = {"auto_id": f"id_{action}_%s"}
+    if action == "submit":
+        return SubmitForm(data, offices=offices, **kwargs)
+    if action in ("withdraw", "approve"):
+        return NoteForm(data, **kwargs)
+    if action in ("cancel", "return"):
+        return RequiredNoteForm(data, **kwargs)
+    if action == "refuse":
+        return ReasonCodeForm(data, code_list=CodeList.REFUSAL_REASON, **kwargs)
+    if action == "revoke":
+        return ReasonCodeForm(data, code_list=CodeList.REVOCATION_REASON, **kwargs)
+    if action == "register":
+        return RegisterForm(data, initial={"confirmed_technology_value": contract.technology_value}, **kwargs)
+    if action == "income":
+        return IncomeFileForm(data, initial={"year": timezone.localdate().year}, **kwargs)
+    return None
+
+
+def _render_detail(request, contract, *, bound=None, status=200):
+    available = _available(request, contract)
+    offices = None
+    if available["submit"]:
+        offices = selectors.offices_for_seller(contract.seller)
+    action_forms = {
+        action: _action_form(action, contract, offices=offices)
+        for action, shown in available.items()
+        if shown and action not in ("edit", "change", "income_decide", "accept")
+    }
+    action_forms.update(bound or {})
+    refusal = _labels(CodeList.REFUSAL_REASON)
+    revocation = _labels(CodeList.REVOCATION_REASON)
+    events = [
+        {"event": e, "label": EVENT_LABELS.get(e.action, e.action), "reason": _reason_label(e, refusal, revocation)}
+        for e in selectors.contract_events(contract=contract)
+    ]
+    incomes = list(selectors.income_list(actor=request.user, contract=contract))
+    ip_items = list(contract.ip_items.all())
+    if ip_items:
+        ip_labels = _labels(CodeList.IP_TYPE)
+        for item in ip_items:
+            item.type_label = ip_labels.get(item.ip_type, item.ip_type)
+    deadline_days = None
+    if contract.decision_due and contract.status in REVIEW_STATES:
+        deadline_days = WorkingCalendar().between(timezone.localdate(), contract.decision_due)
+    context = {
+        "contract": contract,
+        "deductions": list(contract.deductions.all()),
+        "ip_items": ip_items,
+        "events": events,
+        "versions": selectors.contract_versions(contract=contract),
+        "incomes": incomes,
+        # Not "available": base.html uses that name for the languages.
+        "can": available,
+        "action_forms": action_forms,
+        "several_offices": offices is not None and len(offices) > 1,
+        "income_confirm_form": IncomeConfirmForm(),
+        "income_reject_form": RequiredNoteForm(),
+        "deadline_days": deadline_days,
+        "is_overdue": selectors.contract_is_overdue(contract),
+        "labels": {
+            "contract_type": _labels(CodeList.CONTRACT_TYPE).get(contract.contract_type, contract.contract_type),
+            "subtype": _labels(CodeList.CONTRACT_SUBTYPE).get(contract.subtype, contract.subtype),
+            "licence_kind": _labels(CodeList.LICENCE_KIND).get(contract.licence_kind, contract.licence_kind),
+            "tech_field": _labels(CodeList.TECH_FIELD).get(contract.tech_field, contract.tech_field),
+            "programme_tier": _labels(CodeList.PROGRAMME_TIER).get(contract.programme_tier, contract.programme_tier),
+            "socioeconomic_objective": _labels(CodeList.SOCIOECONOMIC_OBJECTIVE).get(
+                contract.socioeconomic_objective, contract.socioeconomic_objective
+            ),
+            "payment_method": _labels(CodeList.PAYMENT_METHOD).get(contract.payment_method, contract.payment_method),
+            "buyer_party_type": _labels(CodeList.PARTY_TYPE).get(contract.buyer_party_type, contract.buyer_party_type),
+            "refusal_reason": refusal.get(contract.refusal_reason, contract.refusal_reason),
+            "revocation_reason": revocation.get(contract.revocation_reason, contract.revocation_reason),
+        },
+    }
+    return render(request, "contracts/detail.html", context, status=status)
 
 
 @login_required
 def contract_detail(request, pk):
-    return HttpResponse()
+    contract = selectors.contract_get(actor=request.user, pk=pk)
+    return _render_detail(request, contract)
+
+
+def _run_action(request, action, contract, data):
+    """Call the service behind ``action``; return (the contract to show next, the message key)."""
+    user = request.user
+    if action == "submit":
+        return services.contract_submit(actor=user, contract=contract, office=data.get("office")), "submit"
+    if action == "withdraw":
+        return services.contract_withdraw(actor=user, contract=contract, note=data["note"]), "withdraw"
+    if action == "change":
+        return services.contract_change(actor=user, contract=contract), "change"
+    if action == "cancel":
+        return services.contract_cancel(actor=user, contract=contract, note=data["note"]), "cancel"
+    if action == "accept":
+        return services.contract_accept(actor=user, contract=contract), "accept"
+    if action == "return":
+        return services.contract_return(actor=user, contract=contract, note=data["note"]), "return"
+    if action == "refuse":
+        result = services.contract_refuse(
+            actor=user, contract=contract, reason_code=data["reason_code"], note=data["note"]
+        )
+        return result, "refuse"
+    if action == "register":
+        result = services.contract_register(
+            actor=user,
+            contract=contract,
+            confirmed_technology_value=data["confirmed_technology_value"],
+            note=data["note"],
+        )
+        return result, ("escalate" if result.status == S.SECOND_REVIEW else "register")
+    if action == "approve":
+        return services.contract_approve_second_review(actor=user, contract=contract, note=data["note"]), "approve"
+    if action == "revoke":
+        result = services.contract_revoke(
+            actor=user, contract=contract, reason_code=data["reason_code"], note=data["note"]
+        )
+        return result, "revoke"
+    if action == "income":
+        services.income_file(actor=user, contract=contract, year=data["year"], amount=data["amount"])
+        return contract, "income"
+    raise Http404
+
+
+ACTIONS = {
+    "submit",
+    "withdraw",
+    "change",
+    "cancel",
+    "accept",
+    "return",
+    "refuse",
+    "register",
+    "approve",
+    "revoke",
+    "income",
+}
+
+
+@login_required
+@require_POST
+def contract_action(request, pk, action):
+    """One workflow step, posted from the detail page's forms."""
+    if action not in ACTIONS:
+        raise Http404
+    contract = selectors.contract_get(actor=request.user, pk=pk)
+    form_key = action
+    offices = selectors.offices_for_seller(contract.seller) if action == "submit" and contract.seller else None
+    form = _action_form(form_key, contract, request.POST, offices=offices)
+    data = {}
+    if form is not None:
+        if not form.is_valid():
+            return _render_detail(request, contract, bound={form_key: form}, status=400)
+        data = form.cleaned_data
+    try:
+        result, message = _run_action(request, action, contract, data)
+    except InvalidInput as error:
+        if form is None:
+            messages.error(request, str(error.message))
+            return redirect(contract)
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, str(error.message))
+        return _render_detail(request, contract, bound={form_key: form}, status=400)
+    except DomainError as error:
+        if isinstance(error, (PermissionDenied, NotFound)):
+            raise
+        messages.error(request, str(error.message))
+        return redirect(contract)
+    messages.success(request, str(SUCCESS_MESSAGES[message]))
+    if action == "change":
+        return redirect("contracts:edit", pk=result.pk)
+    return redirect(result)
+
+
+@login_required
+@require_POST
+def income_decide(request, pk, income_pk, decision):
+    """The office confirms (possibly a lower amount) or rejects a technical income filing."""
+    if decision not in ("confirm", "reject"):
+        raise Http404
+    contract = selectors.contract_get(actor=request.user, pk=pk)
+    income = selectors.income_list(actor=request.user, contract=contract).filter(pk=income_pk).first()
+    if income is None:
+        raise Http404
+    form = IncomeConfirmForm(request.POST) if decision == "confirm" else RequiredNoteForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(contract)
+    try:
+        services.income_decide(
+            actor=request.user,
+            income=income,
+            confirm=decision == "confirm",
+            confirmed_amount=form.cleaned_data.get("confirmed_amount"),
+            note=form.cleaned_data.get("note", ""),
+        )
+    except DomainError as error:
+        if isinstance(error, (PermissionDenied, NotFound)):
+            raise
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, str(SUCCESS_MESSAGES[f"income_{decision}"]))
+    return redirect(contract)
+
+
+@login_required
+def contract_attachment(request, pk):
+    """The contract text, streamed from private storage to those who may see the contract."""
+    contract = selectors.contract_get(actor=request.user, pk=pk)
+    if not contract.attachment:
+        raise Http404
+    try:
+        handle = contract.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=contract.attachment_name or f"contract-{contract.pk}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -244,7 +244,8 @@ class TestReview:
         contract.refresh_from_db()
         assert contract.status == S.UNDER_REVIEW
         assert contract.registration_number == ""
-        contract = services.contract_register(actor=registrar, contract=contract, confirmed_technology_value="900000")
+        services.contract_register(actor=registrar, contract=contract, confirmed_technology_value="900000")
+        contract.refresh_from_db()
         assert contract.confirmed_technology_value == Decimal("900000.00")
         assert contract.value_for_statistics == Decimal("900000.00")
 
