@@ -93,6 +93,7 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
         DEBUG="0",
         SECRET_KEY="prod-" + "x7Kq9vLm2Rt8Wz4Hb6Nc1Pj5Sd3Fg0Yu" * 2,
         ALLOWED_HOSTS="hebtt.example.gov.cn",
+        HEBTT_PUBLIC_URL="https://hebtt.example.gov.cn",
         DJANGO_SETTINGS_MODULE="hebtt.settings",
     )
     result = subprocess.run(
@@ -105,3 +106,24 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_of_a_local_public_url():
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="prod-" + "x7Kq9vLm2Rt8Wz4Hb6Nc1Pj5Sd3Fg0Yu" * 2,
+        ALLOWED_HOSTS="hebtt.example.gov.cn",
+        HEBTT_PUBLIC_URL="http://127.0.0.1:8000",
+        DJANGO_SETTINGS_MODULE="hebtt.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "contracts.W001" in result.stdout + result.stderr

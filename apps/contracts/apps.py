@@ -7,7 +7,7 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Technology contracts")
 
     def ready(self):
-        from apps.contracts import home, policies  # noqa: F401 - registers navigation, cards and policy rules
+        from apps.contracts import checks, home, policies  # noqa: F401 - registers checks, navigation, cards, rules
 
     def load_demo_data(self) -> str:
         from apps.contracts.demo import contracts_demo_load
