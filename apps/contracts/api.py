@@ -292,7 +292,11 @@ class ContractViewSet(viewsets.GenericViewSet):
         if serializer.validated_data["office"] is not None:
             office = RegistrationOffice.objects.filter(pk=serializer.validated_data["office"]).first()
             if office is None:
-                raise InvalidInput(_("No such registration office."), code="office_not_eligible", field="office")
+                raise InvalidInput(
+                    _("This registration office does not cover your organisation."),
+                    code="office_not_eligible",
+                    field="office",
+                )
         contract = services.contract_submit(actor=request.user, contract=contract, office=office)
         return self._detail(contract)
 

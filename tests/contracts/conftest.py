@@ -59,6 +59,19 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
+def english_client_for(client_for):
+    """A logged-in client that chose English (the language switch's cookie), to compare messages in English."""
+    from django.conf import settings
+
+    def make(user):
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
 def office_for(make_organisation):
     """A registration office covering ``region`` (a unit or a county), with code ``code``."""
     counter = iter(range(50, 99))  # the `office` fixture takes 0101

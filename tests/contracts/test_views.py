@@ -214,9 +214,9 @@ def test_creating_a_draft_writes_the_computed_technology_value(client_for, selle
     ],
 )
 def test_a_bad_declaration_is_shown_again_with_the_error_and_nothing_is_written(
-    client_for, seller, today, overrides, field, message
+    english_client_for, seller, today, overrides, field, message
 ):
-    response = client_for(seller).post(reverse("contracts:create"), form_data(today, **overrides))
+    response = english_client_for(seller).post(reverse("contracts:create"), form_data(today, **overrides))
     assert response.status_code == 400
     assert not Contract.objects.exists()
     declaration = response.context["declaration"]
@@ -229,10 +229,10 @@ def test_a_bad_declaration_is_shown_again_with_the_error_and_nothing_is_written(
     assert str(errors[0]) in response.content.decode()
 
 
-def test_a_non_pdf_upload_is_refused_and_nothing_is_written(client_for, seller, today):
+def test_a_non_pdf_upload_is_refused_and_nothing_is_written(english_client_for, seller, today):
     data = form_data(today)
     data["attachment"] = pdf_upload(name="contract.exe", content=b"MZ\x90\x00binary", content_type="application/pdf")
-    response = client_for(seller).post(reverse("contracts:create"), data)
+    response = english_client_for(seller).post(reverse("contracts:create"), data)
     assert response.status_code == 400
     assert not Contract.objects.exists()
     assert "must be a PDF" in response.context["form"].errors["attachment"][0]
@@ -302,10 +302,10 @@ def test_the_detail_page_shows_the_declaration_and_the_sellers_actions(client_fo
 
 
 def test_the_seller_submits_and_chooses_an_office_when_several_cover_it(
-    client_for, seller, seller_org, draft, office, office_for
+    english_client_for, seller, seller_org, draft, office, office_for
 ):
     second = office_for("130108", code="0102")
-    client = client_for(seller)
+    client = english_client_for(seller)
     page = client.get(reverse("contracts:detail", args=[draft.pk]))
     assert page.context["several_offices"] is True
     refused = client.post(reverse("contracts:action", args=[draft.pk, "submit"]), {"office": ""})
@@ -527,11 +527,25 @@ def test_invalid_filters_are_reported_and_ignored(client_for, official, make_con
     assert any("not valid" in str(m) or "无效" in str(m) for m in response.context["messages"])
 
 
-def test_the_live_check_of_an_existing_draft_is_for_its_seller_only(client_for, seller, other_seller, draft, today):
+def test_the_live_check_of_an_existing_draft_is_for_its_seller_only(
+    english_client_for, seller, other_seller, draft, today
+):
     url = reverse("contracts:validate_existing", args=[draft.pk])
-    assert client_for(other_seller).post(url, form_data(today)).status_code == 404
-    response = client_for(seller).post(url, form_data(today, technology_value="1300000"))
+    assert english_client_for(other_seller).post(url, form_data(today)).status_code == 404
+    response = english_client_for(seller).post(url, form_data(today, technology_value="1300000"))
     boxes = {box: messages for box, _label, messages in response.context["entries"]}
     assert "cannot exceed the contract value" in boxes["id_technology_value_errors"][0]
     draft.refresh_from_db()
     assert draft.technology_value == Decimal("1000000.00")
+
+
+def test_errors_are_shown_in_chinese_by_default(client_for, seller, today):
+    from django.utils import translation
+
+    data = form_data(today)
+    data["attachment"] = pdf_upload(name="contract.exe", content=b"MZ", content_type="application/pdf")
+    response = client_for(seller).post(reverse("contracts:create"), data)
+    with translation.override("zh-hans"):
+        expected = translation.gettext("The contract text must be a PDF file.")
+    assert expected != "The contract text must be a PDF file."
+    assert expected in response.content.decode()
