@@ -160,7 +160,7 @@ SELLER_COLUMNS = (
     (gettext_noop("Seller"), "seller_name", 36, False),
     (gettext_noop("Unified social credit code"), "seller_credit_code", 22, False),
     (gettext_noop("Region"), "seller_region_name", 14, False),
-    (gettext_noop("Contracts"), "contracts", 10, False),
+    (gettext_noop("Number of contracts"), "contracts", 10, False),
     (gettext_noop("Qualifying income (yuan)"), "qualifying_income", 18, True),
     (gettext_noop("Non-qualifying income (yuan)"), "non_qualifying_income", 18, True),
     (gettext_noop("Exempt (yuan)"), "exempt", 18, True),

@@ -148,7 +148,7 @@ class ContractForm(forms.Form):
 
 
 class DeductionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=BLANK + list(DeductionKind.choices))
+    kind = forms.ChoiceField(label=_("Cost type"), choices=BLANK + list(DeductionKind.choices))
     description = forms.CharField(label=_("Description"), max_length=200)
     amount = forms.DecimalField(
         label=_("Amount (yuan)"),

@@ -364,7 +364,7 @@ class Deduction(models.Model):
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="deductions"
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=DeductionKind.choices)
+    kind = models.CharField(_("cost type"), max_length=16, choices=DeductionKind.choices)
     description = models.CharField(_("description"), max_length=200)
     amount = models.DecimalField(_("amount (yuan)"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
 

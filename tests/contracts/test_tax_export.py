@@ -161,7 +161,7 @@ def test_workbook_holds_the_figures(seller, seller_org, patent_contract, make_co
         "Seller",
         "Unified social credit code",
         "Region",
-        "Contracts",
+        "Number of contracts",
         "Qualifying income (yuan)",
     ]
     assert sheet.freeze_panes == "A3"

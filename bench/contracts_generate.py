@@ -1,0 +1,726 @@
+"""Realistic technology contracts in bulk, for benchmarks: ``generate_contracts`` and a command line.
+
+    python bench/contracts_generate.py --n 1000000 [--year-from 2016 --year-to 2025 --seed 1]
+
+writes into the database of DATABASE_URL (it refuses unless DEBUG is on or --force is given).
+Run without arguments (as ``make bench`` does) it only prints this help: it is the fixture of
+the benchmarks, not a benchmark.
+
+This is a benchmark fixture, not app code: it writes model rows directly with ``bulk_create``
+(the services would take hours for a million contracts), and by default without history rows
+(the pghistory insert trigger is ignored), because no user did anything to these records.
+What it makes, so that statistics run over a realistic shape of data:
+- a pool of seller organisations in Hebei's 14 assessment units, weighted by size, in counties
+  of their unit; one registration office per unit (an existing one is reused);
+- a pool of buyers: ~78 % in Hebei, ~16 % in Beijing or Tianjin, ~5 % elsewhere, ~1 % abroad;
+- contracts with lognormal values (see ``MEAN_CONTRACT_VALUE``), a realistic mix of types,
+  subtypes, technology fields and party types, registration dates growing year by year;
+- mostly registered, with changed pairs (old version "changed" + new version registered),
+  cancelled, revoked, refused and in-flight contracts;
+- ~6 % imported external records (sellers in Beijing, Tianjin or elsewhere, buyers in Hebei).
+"""
+
+import argparse
+import io
+import math
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Mean contract value, yuan. DOMAIN.md: nationally 37,294 亿 over 670,506 contracts in 2021 =
+# 5.56 million yuan per contract (22,398 亿 / 484,077 = 4.63 million in 2019); Hebei's 1,300 亿
+# of 2022 over some 20,000-30,000 contracts gives 4.3-6.5 million. Values are heavy-tailed: a
+# lognormal with sigma 1.9 has its median at exp(-1.9²/2) ≈ 16 % of the mean (~0.9 million).
+MEAN_CONTRACT_VALUE = 5_500_000
+VALUE_SIGMA = 1.9
+MAX_CONTRACT_VALUE = 3_000_000_000  # one 30 亿 contract is plausible; a lognormal's far tail is not
+SECOND_REVIEW_THRESHOLD = 5_000_000
+
+# Relative size of the 14 assessment units as sellers and as buyers: resident population (2020
+# census, millions) times a rough factor for research and industry (石家庄 has most universities
+# and institutes; 唐山, 沧州, 邯郸 the heavy industry).
+UNIT_SELLER_WEIGHTS = {
+    "130100": 11.2 * 2.2,  # 石家庄
+    "130200": 7.7 * 1.2,  # 唐山
+    "130300": 3.1 * 1.0,  # 秦皇岛
+    "130400": 9.4 * 0.8,  # 邯郸
+    "130500": 7.1 * 0.6,  # 邢台
+    "130600": 9.2 * 1.3,  # 保定
+    "130700": 4.1 * 0.5,  # 张家口
+    "130800": 3.4 * 0.5,  # 承德
+    "130900": 7.3 * 0.8,  # 沧州
+    "131000": 5.5 * 1.3,  # 廊坊
+    "131100": 4.2 * 0.6,  # 衡水
+    "130181": 0.6 * 0.6,  # 辛集
+    "130682": 1.1 * 0.6,  # 定州
+    "133100": 1.2 * 1.0,  # 雄安新区
+}
+UNIT_BUYER_WEIGHTS = {
+    "130100": 11.2 * 1.3,
+    "130200": 7.7 * 1.4,
+    "130300": 3.1 * 0.9,
+    "130400": 9.4 * 1.1,
+    "130500": 7.1 * 0.8,
+    "130600": 9.2 * 1.0,
+    "130700": 4.1 * 0.7,
+    "130800": 3.4 * 0.7,
+    "130900": 7.3 * 1.1,
+    "131000": 5.5 * 1.1,
+    "131100": 4.2 * 0.8,
+    "130181": 0.6 * 0.8,
+    "130682": 1.1 * 0.8,
+    "133100": 1.2 * 0.9,
+}
+# Office codes (digits 3-4 of the city code + registration point); the province-managed units
+# would otherwise share their city's digits.
+OFFICE_CODES = {"130181": "0181", "130682": "0682", "133100": "3301"}
+
+# (type, share of the number of contracts, value factor): services and development dominate.
+CONTRACT_TYPES = [("5", 0.48, 0.8), ("1", 0.28, 1.6), ("4", 0.12, 0.35), ("2", 0.07, 1.3), ("3", 0.05, 1.0)]
+SUBTYPES = {
+    "1": [("11", 0.7), ("12", 0.3)],
+    "2": [("21", 0.45), ("22", 0.1), ("23", 0.2), ("24", 0.15), ("28", 0.1)],
+    "3": [("31", 0.6), ("32", 0.2), ("33", 0.2)],
+    "4": [("41", 0.3), ("42", 0.1), ("43", 0.2), ("44", 0.3), ("45", 0.1)],
+    "5": [("51", 0.85), ("52", 0.08), ("53", 0.07)],
+}
+TYPE_NAMES = {"1": "技术开发", "2": "技术转让", "3": "技术许可", "4": "技术咨询", "5": "技术服务"}
+TECH_FIELDS = [
+    ("01", 0.2, "电子信息"),
+    ("02", 0.02, "航空航天"),
+    ("03", 0.22, "先进制造"),
+    ("04", 0.1, "生物医药"),
+    ("05", 0.1, "新材料"),
+    ("06", 0.1, "新能源与节能"),
+    ("07", 0.08, "环境保护"),
+    ("08", 0.005, "核应用"),
+    ("09", 0.06, "农业"),
+    ("10", 0.05, "现代交通"),
+    ("11", 0.065, "城市建设"),
+]
+BUYER_PARTY_TYPES = [
+    ("150", 0.45),
+    ("170", 0.2),
+    ("160", 0.1),
+    ("110", 0.1),
+    ("010", 0.04),
+    ("021", 0.03),
+    ("022", 0.02),
+    ("023", 0.02),
+    ("030", 0.01),
+    ("300", 0.02),
+    ("200", 0.005),
+    ("400", 0.005),
+]
+# Seller organisations: (kind, party types, share)
+SELLER_KINDS = [
+    ("enterprise", ["150", "160", "170", "110"], 0.72),
+    ("research_institute", ["021"], 0.13),
+    ("university", ["022"], 0.1),
+    ("transfer_institution", ["150"], 0.05),
+]
+KIND_WORDS = {
+    "enterprise": "科技有限公司",
+    "research_institute": "研究院",
+    "university": "大学",
+    "transfer_institution": "技术转移中心",
+}
+# Where buyers are: Hebei, Beijing, Tianjin, another province, abroad.
+BUYER_PLACES = [("hebei", 0.78), ("beijing", 0.10), ("tianjin", 0.06), ("other", 0.05), ("foreign", 0.01)]
+BEIJING_DISTRICTS = ["110108", "110105", "110102", "110115", "110114"]
+TIANJIN_DISTRICTS = ["120116", "120104", "120101", "120111"]
+OTHER_PROVINCES = ["370000", "410000", "140000", "320000", "310000", "440000", "330000", "210000"]
+FOREIGN_COUNTRIES = ["US", "DE", "JP", "KR", "RU", "SG", "GB", "FR"]
+EXTERNAL_SHARE = 0.06
+EXTERNAL_SELLER_PLACES = [("beijing", 0.6), ("tianjin", 0.25), ("other", 0.15)]
+# Statuses of contracts registered here (a "changed" draw makes two rows: old and new version).
+STATUSES = [
+    ("registered", 0.935),
+    ("changed", 0.02),
+    ("cancelled", 0.01),
+    ("revoked", 0.003),
+    ("refused", 0.01),
+    ("under_review", 0.01),
+    ("submitted", 0.005),
+    ("draft", 0.007),
+]
+# Registrations rush towards the year end (annual reports, tax); January and February are quiet.
+MONTH_WEIGHTS = [0.6, 0.6, 0.9, 0.9, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 1.1, 1.6]
+YEAR_GROWTH = 1.2  # contract numbers grew ~20 % a year (Hebei's value: 244 亿 in 2016, 1,300 亿 in 2022)
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Draw:
+    """Weighted draws from [(value, weight), ...], with the cumulative weights computed once."""
+
+    def __init__(self, pairs):
+        self.values = [value for value, _weight in pairs]
+        total, self.cumulative = 0.0, []
+        for _value, weight in pairs:
+            total += weight
+            self.cumulative.append(total)
+
+    def __call__(self, rng: random.Random):
+        return rng.choices(self.values, cum_weights=self.cumulative)[0]
+
+
+def _weighted(rng: random.Random, pairs):
+    """A draw from [(value, weight), ...]."""
+    return Draw(list(pairs))(rng)
+
+
+DRAW_TYPE = Draw([(t, share) for t, share, _f in CONTRACT_TYPES])
+DRAW_SUBTYPE = {t: Draw(pairs) for t, pairs in SUBTYPES.items()}
+DRAW_FIELD = Draw([(f, share) for f, share, _n in TECH_FIELDS])
+FIELD_NAMES = {f: name for f, _share, name in TECH_FIELDS}
+DRAW_MONTH = Draw(list(zip(range(1, 13), MONTH_WEIGHTS, strict=True)))
+DRAW_TIER = Draw([("5", 0.8), ("4", 0.08), ("3", 0.08), ("2", 0.02), ("1", 0.02)])
+DRAW_PAYMENT = Draw([("1", 0.45), ("2", 0.45), ("3", 0.05), ("4", 0.05)])
+DRAW_BUYER_PLACE = Draw(BUYER_PLACES)
+DRAW_EXTERNAL_PLACE = Draw(EXTERNAL_SELLER_PLACES)
+DRAW_STATUS = Draw(STATUSES)
+OBJECTIVES = ["10", "10", "10", "02", "01", "03", "09", "06", "05"]
+LICENCE_KINDS = ["exclusive", "sole", "ordinary"]
+
+_TYPE_FACTOR_MEAN = sum(share * factor for _t, share, factor in CONTRACT_TYPES) / sum(s for _t, s, _f in CONTRACT_TYPES)
+# The lognormal's mu per contract type, so that the mix averages MEAN_CONTRACT_VALUE.
+_VALUE_MU = {
+    t: math.log(MEAN_CONTRACT_VALUE * factor / _TYPE_FACTOR_MEAN) - VALUE_SIGMA**2 / 2
+    for t, _share, factor in CONTRACT_TYPES
+}
+
+
+def contract_value_draw(rng: random.Random, contract_type: str) -> Decimal:
+    """A contract value in yuan (whole yuan), lognormal around ``MEAN_CONTRACT_VALUE`` for the whole mix."""
+    value = min(max(rng.lognormvariate(_VALUE_MU[contract_type], VALUE_SIGMA), 5_000), MAX_CONTRACT_VALUE)
+    return Decimal(round(value)).quantize(Decimal("0.01"))
+
+
+def technology_value_draw(rng: random.Random, contract_value: Decimal) -> Decimal:
+    """Most contracts are all technology; about a quarter deduct equipment or materials."""
+    if rng.random() < 0.72:
+        return contract_value
+    return (contract_value * Decimal(str(round(rng.uniform(0.55, 0.98), 3)))).quantize(Decimal("0.01"))
+
+
+def _verification_code() -> str:
+    # 80 random bits as 16 characters of the office's alphabet (like models.new_verification_code, faster).
+    number = int.from_bytes(os.urandom(10), "big")
+    return "".join(ALPHABET[(number >> (5 * i)) & 31] for i in range(16))
+
+
+@dataclass
+class Party:
+    name: str
+    credit_code: str
+    region: str | None  # the region the portal counts (outside Hebei: the province)
+    region_code: str  # as declared
+    country: str
+    party_type: str
+    organisation_id: int | None = None
+
+
+@dataclass
+class GenerationResult:
+    rows: int = 0
+    by_status: dict = field(default_factory=lambda: defaultdict(int))
+    external: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+class _World:
+    """The reference data and the pools contracts are drawn from."""
+
+    def __init__(self, rng: random.Random, *, sellers: int, buyers: int, seed: int):
+        from apps.core.models import Region
+
+        self.rng = rng
+        regions = list(Region.objects.filter(is_active=True).values("code", "name", "level", "unit_id"))
+        self.names = {r["code"]: r["name"] for r in regions}
+        members = defaultdict(list)
+        for r in regions:
+            if r["unit_id"] and r["level"] == "county":
+                members[r["unit_id"]].append(r["code"])
+        self.counties = {unit: members.get(unit) or [unit] for unit in UNIT_SELLER_WEIGHTS}
+        self.unit_of = {county: unit for unit, counties in self.counties.items() for county in counties}
+        self.offices = self._offices()
+        self.sellers = self._sellers(sellers, seed)
+        self.buyers = self._buyers(buyers, seed)
+        self.external_sellers = {
+            place: [self._outside_party(place, f"ext-{seed}-{place}-{i}", seller=True) for i in range(60)]
+            for place, _w in EXTERNAL_SELLER_PLACES
+        }
+
+    def county_in(self, weights: dict) -> str:
+        unit = _weighted(self.rng, weights.items())
+        return self.rng.choice(self.counties[unit])
+
+    def _offices(self) -> dict:
+        """One active office per unit: an existing one covering it, or a new one."""
+        from apps.accounts.demo import demo_credit_code
+        from apps.accounts.models import Organisation
+        from apps.contracts.models import RegistrationOffice
+
+        offices = {}
+        taken = set(RegistrationOffice.objects.values_list("code", flat=True))
+        for unit in UNIT_SELLER_WEIGHTS:
+            office = RegistrationOffice.objects.filter(covers_region_id=unit, is_active=True).order_by("code").first()
+            if office is None:
+                code = OFFICE_CODES.get(unit, unit[2:4] + "01")
+                while code in taken:
+                    code = code[:2] + f"{(int(code[2:]) + 1) % 100:02d}"
+                name = f"{self.names[unit]}技术合同登记站（基准数据）"
+                organisation, _created = Organisation.objects.get_or_create(
+                    credit_code=demo_credit_code("registration_office", unit, name),
+                    defaults={"name": name, "kind": "registration_office", "region_id": unit, "status": "active"},
+                )
+                office = RegistrationOffice.objects.create(organisation=organisation, code=code, covers_region_id=unit)
+                taken.add(code)
+            offices[unit] = office
+        return offices
+
+    def _sellers(self, count: int, seed: int) -> list:
+        from apps.accounts.demo import demo_credit_code
+        from apps.accounts.models import Organisation
+
+        rows = []
+        for i in range(count):
+            county = self.county_in(UNIT_SELLER_WEIGHTS)
+            kind, party_types, _share = _weighted(self.rng, [(k, k[2]) for k in SELLER_KINDS])
+            name = f"{self.names[county]}基准{KIND_WORDS[kind]}{i + 1:04d}"
+            rows.append(
+                Organisation(
+                    name=name,
+                    credit_code=demo_credit_code(kind, county, f"bench-{seed}-{i}"),
+                    kind=kind,
+                    party_type=self.rng.choice(party_types),
+                    region_id=county,
+                    status="active",
+                )
+            )
+        Organisation.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        saved = {o.credit_code: o for o in Organisation.objects.filter(credit_code__in=[r.credit_code for r in rows])}
+        return [saved[r.credit_code] for r in rows]
+
+    def _outside_party(self, place: str, seed: str, *, seller=False) -> Party:
+        from apps.accounts.demo import demo_credit_code
+
+        rng = random.Random(seed)
+        if place == "foreign":
+            country = rng.choice(FOREIGN_COUNTRIES)
+            return Party(f"{country} Technology Co. {seed[-5:]}", "", None, "", country, "300")
+        if place == "beijing":
+            code = rng.choice(BEIJING_DISTRICTS)
+            province = "110000"
+        elif place == "tianjin":
+            code = rng.choice(TIANJIN_DISTRICTS)
+            province = "120000"
+        else:
+            province = rng.choice(OTHER_PROVINCES)
+            code = province[:2] + "0100"
+        word = rng.choice(["研究院", "科技有限公司", "大学"]) if seller else "科技有限公司"
+        party_type = {"研究院": "021", "大学": "022"}.get(word, _weighted(rng, BUYER_PARTY_TYPES[:4]))
+        name = f"{self.names[province]}基准{word}{rng.randint(1, 99999):05d}"
+        return Party(name, demo_credit_code("enterprise", code, seed), province, code, "CN", party_type)
+
+    def _buyers(self, count: int, seed: int) -> dict:
+        pools = defaultdict(list)
+        for i in range(count):
+            place = _weighted(self.rng, BUYER_PLACES)
+            if place == "hebei":
+                county = self.county_in(UNIT_BUYER_WEIGHTS)
+                party_type = _weighted(self.rng, BUYER_PARTY_TYPES)
+                from apps.accounts.demo import demo_credit_code
+
+                credit = "" if party_type == "400" else demo_credit_code("enterprise", county, f"buyer-{seed}-{i}")
+                name = f"{self.names[county]}基准买方{i + 1:05d}"
+                pools[place].append(Party(name, credit, county, county, "CN", party_type))
+            else:
+                pools[place].append(self._outside_party(place, f"buyer-{seed}-{i}"))
+        for place, _w in BUYER_PLACES:  # every place has someone, however small the pool
+            if not pools[place]:
+                pools[place].append(
+                    self._outside_party(place, f"buyer-{seed}-{place}")
+                    if place != "hebei"
+                    else Party("河北基准买方", "", "130102", "130102", "CN", "150")
+                )
+        return pools
+
+    def buyer(self) -> Party:
+        return self.rng.choice(self.buyers[DRAW_BUYER_PLACE(self.rng)])
+
+    def hebei_buyer(self) -> Party:
+        return self.rng.choice(self.buyers["hebei"])
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+
+
+def generate_contracts(
+    n: int,
+    *,
+    year_from: int,
+    year_to: int,
+    seed: int,
+    batch_size: int = 5000,
+    sellers: int = 400,
+    buyers: int | None = None,
+    history: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> GenerationResult:
+    """Write ``n`` contract rows registered (or drafted) from ``year_from`` to ``year_to``; deterministic per ``seed``.
+
+    Registration numbers continue each office's serial (``RegistrationSerial`` is updated), so
+    the portal keeps numbering correctly afterwards and the generator can run again. Returns the
+    counts and the time taken. ``history=True`` keeps the pghistory insert trigger (slower).
+    """
+    import contextlib
+
+    import pgtrigger
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+    from django.utils import timezone
+
+    from apps.contracts.models import Contract, RegistrationSerial
+
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    now = timezone.now()
+    world = _World(rng, sellers=sellers, buyers=buyers or max(200, min(20_000, n // 20)), seed=seed)
+    years = list(range(year_from, year_to + 1))
+    draw_year = Draw([(year, YEAR_GROWTH**i) for i, year in enumerate(years)])
+    serials = {
+        (s.office_id, s.year): s.last
+        for s in RegistrationSerial.objects.filter(office__in=world.offices.values(), year__in=years)
+    }
+    # External numbers continue from the bench records already there: (year, province digits) -> count.
+    external_serials = defaultdict(int)
+    for row in (
+        Contract.objects.filter(is_external=True, external_source="bench")
+        .annotate(y=Substr("registration_number", 1, 4), p=Substr("registration_number", 5, 2))
+        .values("y", "p")
+        .annotate(n=Count("id"))
+    ):
+        external_serials[row["y"], row["p"]] = row["n"]
+    fields = Contract._meta.concrete_fields
+    columns = [f.column for f in fields]
+    # Django's field defaults (not database defaults): COPY needs every NOT NULL column filled.
+    defaults = {f.attname: f.get_default() for f in fields}
+    defaults.update(created_at=now, updated_at=now)
+    result = GenerationResult()
+
+    def number(office, day: date) -> str:
+        key = (office.pk, day.year)
+        serials[key] = serials.get(key, 0) + 1
+        return f"{day.year:04d}13{office.code}{serials[key]:06d}"
+
+    def contract_row(index: int, status: str, *, external: bool) -> dict:
+        contract_type = DRAW_TYPE(rng)
+        subtype = DRAW_SUBTYPE[contract_type](rng)
+        tech_field = DRAW_FIELD(rng)
+        contract_value = contract_value_draw(rng, contract_type)
+        technology_value = technology_value_draw(rng, contract_value)
+        year = draw_year(rng)
+        registered_on = min(date(year, DRAW_MONTH(rng), rng.randint(1, 28)), today)
+        signed_on = registered_on - timedelta(days=rng.randint(3, 60))
+        values = dict(defaults)
+        values.update(
+            name=f"{FIELD_NAMES[tech_field]}{TYPE_NAMES[contract_type]}项目{index + 1}",
+            contract_type=contract_type,
+            subtype=subtype,
+            licence_kind=rng.choice(LICENCE_KINDS) if contract_type == "3" else "",
+            tech_field=tech_field,
+            programme_tier=DRAW_TIER(rng),
+            socioeconomic_objective=rng.choice(OBJECTIVES),
+            payment_method=DRAW_PAYMENT(rng),
+            signed_on=signed_on,
+            valid_from=signed_on,
+            valid_until=signed_on + timedelta(days=rng.randint(180, 1100)),
+            contract_value=contract_value,
+            technology_value=technology_value,
+            status=status,
+        )
+        if contract_type in ("2", "3"):
+            values["expected_investment"] = contract_value * rng.randint(1, 5)
+            values["expected_output"] = contract_value * rng.randint(2, 20)
+        if external:
+            seller = rng.choice(world.external_sellers[DRAW_EXTERNAL_PLACE(rng)])
+            buyer = world.hebei_buyer()
+            key = (f"{registered_on.year:04d}", seller.region[:2])
+            external_serials[key] += 1
+            reg_number = f"{key[0]}{key[1]}9901{external_serials[key]:06d}"
+            values.update(
+                is_external=True,
+                external_source="bench",
+                external_id=reg_number,
+                seller_id=None,
+                seller_name=seller.name,
+                seller_credit_code=seller.credit_code,
+                seller_region_id=seller.region,
+                seller_region_code=seller.region_code,
+                seller_party_type=seller.party_type,
+                registration_number=reg_number,
+                registered_on=registered_on,
+                confirmed_technology_value=None,
+            )
+        else:
+            organisation = rng.choice(world.sellers)
+            buyer = world.buyer()
+            office = world.offices[world.unit_of[organisation.region_id]]
+            values.update(
+                seller_id=organisation.pk,
+                seller_name=organisation.name,
+                seller_credit_code=organisation.credit_code,
+                seller_region_id=organisation.region_id,
+                seller_region_code=organisation.region_id,
+                seller_party_type=organisation.party_type,
+            )
+            if status != "draft":
+                values.update(office_id=office.pk, submitted_at=_at(signed_on + timedelta(days=2)))
+            if status in ("registered", "changed", "cancelled", "revoked", "refused", "under_review"):
+                accepted = min(registered_on - timedelta(days=rng.randint(1, 14)), today)
+                values.update(accepted_on=max(accepted, signed_on), decision_due=registered_on + timedelta(days=10))
+            if status in ("registered", "changed", "cancelled", "revoked"):
+                confirmed = technology_value
+                if rng.random() < 0.05:  # the office confirms less than declared
+                    confirmed = (technology_value * Decimal("0.85")).quantize(Decimal("0.01"))
+                values.update(
+                    confirmed_technology_value=confirmed,
+                    second_review=confirmed >= SECOND_REVIEW_THRESHOLD,
+                    registration_number=number(office, registered_on),
+                    registered_on=registered_on,
+                    decided_at=_at(registered_on, 15),
+                    verification_code=_verification_code(),
+                )
+            if status == "revoked":
+                values["revocation_reason"] = rng.choice(["sham", "fraud", "duplicate"])
+            if status == "refused":
+                values.update(refusal_reason=rng.choice(["unclear", "not_tech", "documents"]), decided_at=_at(today))
+        values.update(
+            buyer_name=buyer.name,
+            buyer_credit_code=buyer.credit_code,
+            buyer_region_id=buyer.region,
+            buyer_region_code=buyer.region_code,
+            buyer_country_id=buyer.country,
+            buyer_party_type=buyer.party_type,
+        )
+        result.rows += 1
+        result.by_status[status] += 1
+        result.external += external
+        return values
+
+    def new_version(old: dict) -> dict:
+        """The registered change of ``old``: same number and date, a revised value."""
+        new = dict(old)
+        new.update(
+            version=2,
+            status="registered",
+            contract_value=(old["contract_value"] * Decimal("1.1")).quantize(Decimal("0.01")),
+            verification_code=_verification_code(),
+        )
+        result.rows += 1
+        result.by_status["registered"] += 1
+        return new
+
+    def write(rows: list[dict]) -> None:
+        """COPY ``rows`` (with their ids already set) into the contract table."""
+        buffer = io.StringIO()
+        for row in rows:
+            buffer.write("\t".join(_copy_text(row[f.attname]) for f in fields))
+            buffer.write("\n")
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {Contract._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer, size=1 << 20
+            )
+
+    ignoring = contextlib.nullcontext() if history else pgtrigger.ignore("contracts.Contract:insert_insert")
+    index = 0
+    previous_pk = None
+    with ignoring:
+        while index < n:
+            batch = []
+            while len(batch) < batch_size and index < n:
+                external = rng.random() < EXTERNAL_SHARE
+                status = "registered" if external else DRAW_STATUS(rng)
+                if status == "changed" and index + 1 < n:
+                    old = contract_row(index, "changed", external=False)
+                    batch += [old, new_version(old)]
+                    index += 2
+                    continue
+                batch.append(contract_row(index, "registered" if status == "changed" else status, external=external))
+                index += 1
+            with transaction.atomic(), connection.cursor() as cursor:
+                # Through Django's cursor, so that pgtrigger sets its "ignore" variable for this transaction.
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [Contract._meta.db_table, len(batch)],
+                )
+                ids = [i for (i,) in cursor.fetchall()]
+                for row, pk in zip(batch, ids, strict=True):
+                    row["id"] = pk
+                    if row["version"] == 2:
+                        row["previous_id"] = previous_pk
+                    previous_pk = pk
+                write(batch)
+            if progress:
+                progress(result.rows)
+        RegistrationSerial.objects.bulk_create(
+            [RegistrationSerial(office_id=office, year=year, last=last) for (office, year), last in serials.items()],
+            update_conflicts=True,
+            unique_fields=["office", "year"],
+            update_fields=["last"],
+        )
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _escape(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+_COPY_TEXT = {
+    str: _escape,
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda value: "\\N",
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+}
+
+
+def _copy_text(value) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    return _COPY_TEXT.get(type(value), str)(value)
+
+
+def bench_database_url(name: str) -> str:
+    """The URL of database ``name`` on the configured server (BENCH_DATABASE_URL wins if set).
+
+    Call before ``django.setup()``. The database is the benchmarks' own: it is never the one of
+    DATABASE_URL, so a benchmark cannot overwrite the portal's data.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.path.insert(0, str(ROOT))
+        from hebtt.localservices import embedded_database_url
+
+        url = embedded_database_url(ROOT / "var")
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def bench_database_prepare(url: str, *, fresh: bool) -> bool:
+    """Create the bench database (dropping it first when ``fresh``); True if it was (re)created.
+
+    Then point Django at it, set it up, migrate it and load the reference data.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith("hebtt_bench"):
+        raise SystemExit(f"refusing to use {name!r} as a benchmark database (its name must start with hebtt_bench)")
+    connection = psycopg2.connect(
+        host=unquote(parts.hostname or ""),
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
+    connection.autocommit = True
+    created = False
+    with connection.cursor() as cursor:
+        if fresh:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+            created = True
+    connection.close()
+
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hebtt.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from apps.core.models import Region
+    from apps.core.services import reference_data_load
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not Region.objects.exists():
+        reference_data_load()
+    return created
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, help="number of contract rows to write")
+    parser.add_argument("--year-from", type=int, default=2016)
+    parser.add_argument("--year-to", type=int, default=2025)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--history", action="store_true", help="keep the pghistory insert trigger (slower)")
+    parser.add_argument("--force", action="store_true", help="write even though DEBUG is off")
+    args = parser.parse_args(argv)
+    if args.n is None:
+        # ``make bench`` runs every script here: this one is the fixture, so it only explains itself.
+        print("contracts_generate.py: the data generator of the benchmarks; pass --n to write contracts.")
+        parser.print_usage()
+        return 0
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hebtt.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.DEBUG and not args.force:
+        print("Refusing to write generated contracts with DEBUG off (a production database?). Use --force.")
+        return 2
+    print(f"WARNING: writing {args.n:,} generated contracts into {connection.settings_dict['NAME']}.")
+    result = generate_contracts(
+        args.n,
+        year_from=args.year_from,
+        year_to=args.year_to,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        history=args.history,
+        progress=lambda rows: print(f"  {rows:,} rows", end="\r", flush=True),
+    )
+    print(f"{result.rows:,} rows in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)")
+    print("by status:", dict(sorted(result.by_status.items())), "external:", result.external)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
