@@ -29,6 +29,16 @@ register_nav(
 )
 register_nav(
     NavEntry(
+        key="contract-statistics",
+        label=_("Contract statistics"),
+        url_name="contracts:statistics",
+        visible=lambda actor: may(actor, "contract.statistics"),
+        order=23,
+        icon="bar-chart",
+    )
+)
+register_nav(
+    NavEntry(
         key="contract-search",
         label=_("Contracts"),
         url_name="contracts:search",

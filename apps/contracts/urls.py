@@ -10,6 +10,7 @@ urlpatterns = [
     path("validate/", views.contract_validate, name="validate"),
     path("queue/", views.contract_queue, name="queue"),
     path("search/", views.contract_search, name="search"),
+    path("statistics/", views.contract_statistics, name="statistics"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path("<int:pk>/edit/", views.contract_edit, name="edit"),
     path("<int:pk>/validate/", views.contract_validate, name="validate_existing"),

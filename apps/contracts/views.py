@@ -1,14 +1,17 @@
-"""Pages of the technology-contract workflow: the seller's list and form, the registrar's queue, officials' search.
+"""Pages of the technology-contract workflow: the seller's list and form, the registrar's queue,
+officials' search and statistics.
 
 Every page reads through ``selectors`` (scoped to the user) and writes through ``services``; a
 contract the user may not see answers 404 (``NotFound`` from ``contract_get``), an action the
 user may not take answers 403 (``PermissionDenied`` from the service), both via the middleware.
 """
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +21,8 @@ from django.views.decorators.http import require_POST
 from apps.accounts import policies
 from apps.accounts import selectors as account_selectors
 from apps.accounts.policies import may
-from apps.contracts import selectors, services
+from apps.contracts import selectors, services, statistics
+from apps.contracts.exports import unit_summary_workbook
 from apps.contracts.forms import (
     MINE_FILTERS,
     QUEUE_FILTERS,
@@ -605,3 +609,80 @@ def contract_attachment(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# Statistics ------------------------------------------------------------------------------------------
+
+
+def _side_by_side(output_rows, absorption_rows) -> list[tuple[str, object, object]]:
+    """(label, output figures, absorption figures) per key, in key order; None where a side has none."""
+    merged: dict[str, list] = {}
+    for row in output_rows:
+        merged.setdefault(row.key, [row.label, None, None])[1] = row.figures
+    for row in absorption_rows:
+        merged.setdefault(row.key, [row.label, None, None])[2] = row.figures
+    return [tuple(merged[key]) for key in sorted(merged)]
+
+
+@login_required
+def contract_statistics(request):
+    """Output, absorption and their total per assessment unit for a year, with breakdowns and a download.
+
+    Officials see their own area only (a city its unit, a county itself); the province, registrars
+    and approvers see all of Hebei.
+    """
+    policies.check(request.user, "contract.statistics")
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year") or this_year)
+    except ValueError:
+        year = this_year
+    if not 2000 <= year <= this_year:
+        year = this_year
+    regions = statistics.statistics_regions_for(request.user)
+    rows = statistics.unit_summary(year=year, regions=regions)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            unit_summary_workbook(rows=rows, year=year),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="contracts-by-unit-{year}.xlsx"'
+        return response
+    period = {"date_from": date(year, 1, 1), "date_to": date(year, 12, 31), "regions": regions}
+    breakdowns = [
+        (
+            label,
+            _side_by_side(
+                statistics.contract_totals(measure="output", group_by=group_by, **period),
+                statistics.contract_totals(measure="absorption", group_by=group_by, **period),
+            ),
+        )
+        for group_by, label in (
+            ("quarter", _("By quarter")),
+            ("type", _("By contract type")),
+            ("field", _("By technology field")),
+        )
+    ]
+    output = sum((row.output for row in rows), statistics.Figures())
+    absorption = sum((row.absorption for row in rows), statistics.Figures())
+    chart = {
+        "units": [row.label for row in rows],
+        "output": [float(row.output.technology_value) / 10_000 for row in rows],
+        "absorption": [float(row.absorption.technology_value) / 10_000 for row in rows],
+        "labels": {"output": _("Output"), "absorption": _("Absorption"), "unit": _("10,000 yuan")},
+    }
+    return render(
+        request,
+        "contracts/statistics.html",
+        {
+            "year": year,
+            "years": range(this_year, max(this_year - 10, 1999), -1),
+            "rows": rows,
+            "output": output,
+            "absorption": absorption,
+            "breakdowns": breakdowns,
+            "flow": statistics.beijing_tianjin_flow(year=year) if regions is None else None,
+            "chart": chart,
+            "whole_province": regions is None,
+        },
+    )

@@ -1,0 +1,54 @@
+"""The officials' statistics page: figures per unit, scoped to the official's area, and the xlsx download."""
+
+import io
+from decimal import Decimal
+
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from apps.accounts.models import Role
+
+URL = reverse("contracts:statistics")
+
+
+def test_the_province_sees_every_unit_with_output_and_absorption(client_for, make_user, make_contract, today):
+    make_contract("registered", buyer_region="130203")  # 石家庄 seller, 唐山 buyer: 1,000,000 technology value
+    response = client_for(make_user(Role.PROVINCE_ADMIN)).get(URL)
+    assert response.status_code == 200
+    rows = {row.unit: row for row in response.context["rows"]}
+    assert len(rows) == 14
+    assert rows["130100"].output.technology_value == Decimal("1000000.00")
+    assert rows["130100"].absorption.count == 0
+    assert rows["130200"].absorption.technology_value == Decimal("1000000.00")
+    assert response.context["flow"] is not None
+    assert response.context["chart"]["output"][0] == 100.0  # in 10,000 yuan, 石家庄 first
+
+
+def test_a_city_official_sees_only_their_unit(client_for, make_user, make_contract):
+    make_contract("registered", buyer_region="130203")
+    response = client_for(make_user(Role.CITY_OFFICIAL, region="130200")).get(URL)
+    assert [row.unit for row in response.context["rows"]] == ["130200"]
+    assert response.context["rows"][0].absorption.count == 1
+    assert response.context["flow"] is None
+
+
+def test_sellers_and_anonymous_users_are_refused(client_for, seller, client):
+    assert client_for(seller).get(URL).status_code == 403
+    assert client.get(URL).status_code == 302
+
+
+def test_the_download_holds_the_units_and_a_total(client_for, make_user, make_contract, today):
+    make_contract("registered", buyer_region="130203")
+    response = client_for(make_user(Role.PROVINCE_ADMIN)).get(URL, {"year": today.year, "format": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3, max_row=17)]
+    assert len(values) == 15  # 14 units and the total
+    assert values[0][0] == "石家庄市"
+    assert [float(v) for v in values[0][1:4]] == [1.0, 1200000.0, 1000000.0]
+    assert values[-1][1] == 1 and values[-1][4] == 1
+
+
+def test_a_bad_year_falls_back_to_this_year(client_for, make_user, today):
+    response = client_for(make_user(Role.PROVINCE_ADMIN)).get(URL, {"year": "abc"})
+    assert response.context["year"] == today.year
