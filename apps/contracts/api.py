@@ -473,21 +473,15 @@ class ContractImportApi(APIView):
     parser_classes = [MultiPartParser]
 
     def post(self, request):
-        from apps.contracts.imports import ImportRejected, contract_import
+        from apps.contracts.imports import contract_import
 
         serializer = ImportUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        try:
-            result = contract_import(
-                actor=request.user, file=upload, filename=upload.name, source=serializer.validated_data["source"]
-            )
-        except ImportRejected as exc:
-            body = exc.as_dict()
-            body["errors"] = [
-                {"row": row, "column": column, "message": str(message)} for row, column, message in exc.errors
-            ]
-            return Response(body, status=exc.status)
+        # A rejected file raises ImportRejected, whose body lists the errors (apps.core.api.exception_handler).
+        result = contract_import(
+            actor=request.user, file=upload, filename=upload.name, source=serializer.validated_data["source"]
+        )
         return Response(ImportResultSerializer(result).data)
 
 

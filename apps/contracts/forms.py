@@ -422,3 +422,16 @@ SEARCH_FILTERS = (
     "overdue",
     "ordering",
 )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Exchange file (xlsx or CSV)"),
+        help_text=_("Contracts registered outside Hebei, in the exchange format; see the column list below."),
+    )
+    source = forms.SlugField(
+        label=_("Source"),
+        initial="national",
+        max_length=32,
+        help_text=_("Where the file comes from, e.g. national, beijing, tianjin; re-importing a source updates it."),
+    )

@@ -39,6 +39,16 @@ register_nav(
 )
 register_nav(
     NavEntry(
+        key="contract-import",
+        label=_("Import external contracts"),
+        url_name="contracts:import",
+        visible=lambda actor: may(actor, "contract.import"),
+        order=24,
+        icon="upload",
+    )
+)
+register_nav(
+    NavEntry(
         key="contract-search",
         label=_("Contracts"),
         url_name="contracts:search",

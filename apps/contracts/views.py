@@ -30,6 +30,7 @@ from apps.contracts.forms import (
     SEARCH_FILTERS,
     ContractFilterForm,
     Declaration,
+    ImportForm,
     IncomeConfirmForm,
     IncomeFileForm,
     NoteForm,
@@ -686,3 +687,55 @@ def contract_statistics(request):
             "whole_province": regions is None,
         },
     )
+
+
+# Import of records registered outside Hebei -----------------------------------------------------------
+
+IMPORT_REPORT_SESSION_KEY = "contracts_import_report"
+
+
+@login_required
+def contract_import(request):
+    """The province uploads an exchange file; all or nothing, with a row-numbered error list."""
+    from apps.contracts.imports import COLUMNS, ImportRejected
+    from apps.contracts.imports import contract_import as import_file
+
+    policies.check(request.user, "contract.import")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "columns": COLUMNS}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_file(
+                actor=request.user, file=upload, filename=upload.name, source=form.cleaned_data["source"]
+            )
+        except ImportRejected as rejected:
+            request.session[IMPORT_REPORT_SESSION_KEY] = rejected.error_report_csv()
+            context.update(rejected=rejected, errors=rejected.errors)
+            status = 400
+        except InvalidInput as error:
+            form.add_error("file" if error.field in (None, "file") else None, str(error.message))
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("%(rows)d rows read: %(created)d records added, %(updated)d updated, %(unchanged)d unchanged.")
+                % vars(result),
+            )
+            return redirect("contracts:import")
+    elif request.method == "POST":
+        status = 400
+    return render(request, "contracts/import.html", context, status=status)
+
+
+@login_required
+def contract_import_report(request):
+    """The error list of the last rejected import, as CSV (UTF-8 with a BOM, so Excel reads the Chinese)."""
+    policies.check(request.user, "contract.import")
+    report = request.session.get(IMPORT_REPORT_SESSION_KEY)
+    if report is None:
+        raise NotFound()
+    response = HttpResponse(report.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="import-errors.csv"'
+    return response

@@ -52,3 +52,19 @@ def test_the_download_holds_the_units_and_a_total(client_for, make_user, make_co
 def test_a_bad_year_falls_back_to_this_year(client_for, make_user, today):
     response = client_for(make_user(Role.PROVINCE_ADMIN)).get(URL, {"year": "abc"})
     assert response.context["year"] == today.year
+
+
+def test_the_tax_relief_download_works_with_the_browser_session(client_for, seller, make_contract, registrar, today):
+    from apps.contracts import services
+
+    contract = make_contract()
+    income = services.income_file(actor=seller, contract=contract, year=today.year, amount="100000")
+    services.income_decide(actor=registrar, income=income, confirm=True)
+    client = client_for(seller)
+    page = client.get(reverse("contracts:mine"))
+    link = reverse("api:contract-tax-relief") + f"?year={today.year}&amp;format=xlsx"
+    assert link in page.content.decode()
+    response = client.get(reverse("api:contract-tax-relief"), {"year": today.year, "format": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(row=3, column=1).value == contract.seller_name
