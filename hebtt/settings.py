@@ -177,6 +177,10 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # Uploaded files are private: never served from a public URL, only through permission-checked views.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "var" / "private")))
+STORAGES["private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
+}
 
 # Email: console in development, EMAIL_URL (smtp://...) in production.
 _email = env.email_url("EMAIL_URL", default="consolemail://")

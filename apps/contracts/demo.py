@@ -1,14 +1,17 @@
 """Demo registration offices and contracts, so every role has something to look at after ``make run``.
 
-Offices are created for all 14 assessment units. Contracts go through the real services, acted by
-the demo accounts (``demo_enterprise`` submits, ``demo_registrar`` decides, ``demo_approver``
-approves large ones), so the demo shows exactly what the workflow produces. Loading again adds
-nothing: it stops once the demo seller has contracts.
+Offices are created for all 14 assessment units, and the sample exchange file is imported as
+records registered outside Hebei (absorption, the Beijing/Tianjin flow). Contracts go through
+the real services, acted by the demo accounts (``demo_enterprise`` submits, ``demo_registrar``
+decides, ``demo_approver`` approves large ones), so the demo shows exactly what the workflow
+produces. Loading again adds nothing: it stops once the demo seller has contracts.
 """
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -133,13 +136,31 @@ DEMO_CONTRACTS = [
 ]
 
 
+SAMPLE_EXCHANGE_FILE = Path(settings.BASE_DIR) / "fixtures" / "samples" / "external_contracts.csv"
+
+
+def _external_records() -> int:
+    """Contracts registered in Beijing, Tianjin and elsewhere with Hebei buyers, imported as the province would."""
+    from apps.contracts.imports import contract_import
+
+    with open(SAMPLE_EXCHANGE_FILE, "rb") as handle:
+        result = contract_import(
+            actor=User.objects.get(username="demo_province"),
+            file=handle,
+            filename=SAMPLE_EXCHANGE_FILE.name,
+            source="demo",
+        )
+    return result.created
+
+
 @transaction.atomic
 def contracts_demo_load() -> dict[str, int]:
     offices = _offices()
+    external = _external_records()
     seller_user = User.objects.get(username="demo_enterprise")
     seller = seller_user.memberships.get().organisation
     if Contract.objects.filter(seller=seller).exists():
-        return {"offices": offices, "contracts": 0}
+        return {"offices": offices, "contracts": external}
     registrar = User.objects.get(username="demo_registrar")
     approver = User.objects.get(username="demo_approver")
     for number, (state, overrides) in enumerate(DEMO_CONTRACTS, start=1):
@@ -167,4 +188,4 @@ def contracts_demo_load() -> dict[str, int]:
         contract = services.contract_register(actor=registrar, contract=contract)
         if state == "registered" and contract.status == "second_review":
             services.contract_approve_second_review(actor=approver, contract=contract)
-    return {"offices": offices, "contracts": len(DEMO_CONTRACTS)}
+    return {"offices": offices, "contracts": len(DEMO_CONTRACTS) + external}

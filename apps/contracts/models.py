@@ -25,9 +25,10 @@ ZERO = Decimal("0.00")
 
 
 def private_storage():
-    from django.core.files.storage import FileSystemStorage
+    """The ``private`` storage of settings.STORAGES: files served only through permission-checked views."""
+    from django.core.files.storage import storages
 
-    return FileSystemStorage(location=settings.PRIVATE_STORAGE_ROOT, base_url=None)
+    return storages["private"]
 
 
 # 16 characters from an alphabet without look-alikes, 80 bits: unguessable, easy to type.
