@@ -379,3 +379,15 @@ def test_tax_relief_and_import_endpoints(api_for, make_user, make_contract, sell
     body = response.json()
     assert body["code"] == "import_rejected"
     assert body["errors"] and all({"row", "column", "message"} <= set(e) for e in body["errors"])
+
+
+def test_every_error_code_is_documented():
+    from pathlib import Path
+
+    from apps.contracts import errors, imports
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "contracts.md").read_text(encoding="utf-8")
+    codes = [value for name, value in vars(errors).items() if name.isupper()]
+    codes += [value for name, value in vars(imports).items() if name.startswith("IMPORT_") and isinstance(value, str)]
+    missing = [code for code in codes if f"`{code}`" not in doc]
+    assert missing == []
