@@ -176,6 +176,15 @@ class IncomeConfirmSerializer(NoteSerializer):
     )
 
 
+class BinaryErrorsAsJsonMixin:
+    """For views whose success is a file: errors are still ``{"code", "message"}`` JSON, not a broken file."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
 class PDFRenderer(BaseRenderer):
     media_type = "application/pdf"
     format = "pdf"
@@ -364,24 +373,6 @@ class ContractViewSet(viewsets.GenericViewSet):
         return self._detail(draft, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=None,
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer, 409: ErrorSerializer},
-        tags=["contracts"],
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="certificate.pdf",
-        url_name="certificate",
-        renderer_classes=[PDFRenderer, JSONRenderer],
-    )
-    def certificate(self, request, pk=None):
-        """The registration certificate (技术合同登记证明) as a PDF."""
-        from apps.contracts.certificates import certificate_response
-
-        return certificate_response(self.get_object())
-
-    @extend_schema(
         methods=["get"], request=None, responses={200: IncomeSerializer(many=True), **ERRORS}, tags=["contracts"]
     )
     @extend_schema(
@@ -459,6 +450,22 @@ class ImportUploadSerializer(serializers.Serializer):
 
 
 @extend_schema(
+    request=None,
+    responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer, 409: ErrorSerializer},
+    tags=["contracts"],
+)
+class ContractCertificateApi(BinaryErrorsAsJsonMixin, APIView):
+    """The registration certificate (技术合同登记证明) as a PDF, for users who may see the contract."""
+
+    renderer_classes = [PDFRenderer, JSONRenderer]
+
+    def get(self, request, pk):
+        from apps.contracts.certificates import certificate_response
+
+        return certificate_response(selectors.contract_get(actor=request.user, pk=pk))
+
+
+@extend_schema(
     request={"multipart/form-data": ImportUploadSerializer},
     responses={200: ImportResultSerializer, **ERRORS},
     tags=["contracts"],
@@ -518,7 +525,7 @@ class XLSXRenderer(BaseRenderer):
     responses={200: TaxReliefRowSerializer(many=True), **ERRORS},
     tags=["contracts"],
 )
-class TaxReliefApi(APIView):
+class TaxReliefApi(BinaryErrorsAsJsonMixin, APIView):
     """Tax linkage: confirmed technical income per seller in a year, with the corporate income tax relief."""
 
     renderer_classes = [JSONRenderer, XLSXRenderer]

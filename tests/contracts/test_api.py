@@ -366,6 +366,9 @@ def test_tax_relief_and_import_endpoints(api_for, make_user, make_contract, sell
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client.get("/api/v1/contracts/tax-relief/", {"year": "x"}).json()["code"] == "invalid"
+    # An error of the spreadsheet download is JSON too, not a broken file.
+    response = client.get("/api/v1/contracts/tax-relief/", {"year": "x", "format": "xlsx"})
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
 
     # Importing is the province's: a registrar is refused, a bad file is rejected row by row.
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -391,3 +394,18 @@ def test_every_error_code_is_documented():
     codes += [value for name, value in vars(imports).items() if name.startswith("IMPORT_") and isinstance(value, str)]
     missing = [code for code in codes if f"`{code}`" not in doc]
     assert missing == []
+
+
+def test_the_certificate_pdf_through_the_api(api_for, seller, make_user, make_contract):
+    registered = make_contract()
+    pdf_url = reverse("api:contract-certificate", args=[registered.pk])
+    assert pdf_url == f"{LIST}{registered.pk}/certificate.pdf"
+    response = api_for(seller).get(pdf_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert registered.registration_number in response["Content-Disposition"]
+    assert api_for(make_user(Role.ENTERPRISE)).get(pdf_url).status_code == 404
+    draft = make_contract("draft")
+    response = api_for(seller).get(reverse("api:contract-certificate", args=[draft.pk]))
+    assert (response.status_code, response.json()["code"]) == (409, "no_certificate")
