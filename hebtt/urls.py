@@ -4,7 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api import MeApi, OrganisationViewSet, TokenObtainApi
-from apps.contracts.api import ContractCertificateApi, ContractImportApi, ContractViewSet, IncomeViewSet, TaxReliefApi
+from apps.contracts.api import (
+    ContractCertificateApi,
+    ContractImportApi,
+    ContractImportJobApi,
+    ContractViewSet,
+    IncomeViewSet,
+    TaxReliefApi,
+)
 from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
 
 router = DefaultRouter()
@@ -20,6 +27,7 @@ api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
     # Before the router: its detail route would take "import" for a contract id.
     path("contracts/import/", ContractImportApi.as_view(), name="contract-import"),
+    path("contracts/imports/<int:pk>/", ContractImportJobApi.as_view(), name="contract-import-job"),
     path("contracts/tax-relief/", TaxReliefApi.as_view(), name="contract-tax-relief"),
     path("contracts/<int:pk>/certificate.pdf", ContractCertificateApi.as_view(), name="contract-certificate"),
     path("", include(router.urls)),

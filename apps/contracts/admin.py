@@ -6,7 +6,7 @@ shows them read-only.
 
 from django.contrib import admin
 
-from apps.contracts.models import Contract, RegistrationOffice, RuleVersion, WorkflowEvent
+from apps.contracts.models import Contract, ContractImport, RegistrationOffice, RuleVersion, WorkflowEvent
 
 
 @admin.register(RegistrationOffice)
@@ -47,6 +47,19 @@ class ContractAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContractImport)
+class ContractImportAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "filename", "source", "status", "created", "updated", "unchanged", "created_by"]
+    list_filter = ["status", "source"]
+    readonly_fields = [f.name for f in ContractImport._meta.fields]
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from apps.accounts.models import Organisation
@@ -20,7 +21,15 @@ from apps.accounts.policies import actor_for
 from apps.contracts import policies as contract_policies
 from apps.contracts import selectors, services
 from apps.contracts.filters import ContractFilter
-from apps.contracts.models import Contract, Deduction, DeductionKind, IncomeConfirmation, IPItem, RegistrationOffice
+from apps.contracts.models import (
+    Contract,
+    ContractImport,
+    Deduction,
+    DeductionKind,
+    IncomeConfirmation,
+    IPItem,
+    RegistrationOffice,
+)
 from apps.core.api import ErrorSerializer
 from apps.core.errors import InvalidInput, NotFound
 
@@ -437,11 +446,23 @@ class IncomeViewSet(viewsets.GenericViewSet):
         return Response(IncomeSerializer(income).data)
 
 
-class ImportResultSerializer(serializers.Serializer):
-    rows = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
+class ImportJobSerializer(serializers.ModelSerializer):
+    errors = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ContractImport
+        fields = [
+            "id", "url", "source", "filename", "status", "rows", "created", "updated", "unchanged", "message",
+            "errors", "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_errors(self, job) -> list[dict]:
+        return [{"row": row, "column": column, "message": message} for row, column, message in job.errors]
+
+    def get_url(self, job) -> str:
+        return reverse("api:contract-import-job", args=[job.pk], request=self.context.get("request"))
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -467,29 +488,38 @@ class ContractCertificateApi(BinaryErrorsAsJsonMixin, APIView):
 
 @extend_schema(
     request={"multipart/form-data": ImportUploadSerializer},
-    responses={200: ImportResultSerializer, **ERRORS},
+    responses={202: ImportJobSerializer, **ERRORS},
     tags=["contracts"],
 )
 class ContractImportApi(APIView):
     """Import contracts registered outside Hebei (xlsx or CSV, docs/contract-exchange.md): all or nothing.
 
-    A rejected file answers 400 with ``code`` ``import_rejected`` and ``errors``: every bad row with
-    its row number, column and message.
+    The file is imported in the background: the answer is 202 with the job, whose ``url`` tells
+    its ``status`` (queued, running, done, rejected, failed), the counts, and for a rejected file
+    every bad row with its row number, column and message.
     """
 
     parser_classes = [MultiPartParser]
 
     def post(self, request):
-        from apps.contracts.imports import contract_import
+        from apps.contracts.imports import contract_import_queue
 
         serializer = ImportUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        # A rejected file raises ImportRejected, whose body lists the errors (apps.core.api.exception_handler).
-        result = contract_import(
+        job = contract_import_queue(
             actor=request.user, file=upload, filename=upload.name, source=serializer.validated_data["source"]
         )
-        return Response(ImportResultSerializer(result).data)
+        return Response(ImportJobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(responses={200: ImportJobSerializer, **ERRORS}, tags=["contracts"])
+class ContractImportJobApi(APIView):
+    """An import's status and outcome."""
+
+    def get(self, request, pk):
+        job = selectors.import_get(actor=request.user, pk=pk)
+        return Response(ImportJobSerializer(job, context={"request": request}).data)
 
 
 class TaxReliefRowSerializer(serializers.Serializer):

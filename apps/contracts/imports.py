@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from apps.accounts import policies
 from apps.contracts.models import Contract, ContractStatus, RuleVersion, WorkflowEvent
 from apps.contracts.services import region_for_code
-from apps.core.errors import InvalidInput
+from apps.core.errors import DomainError, InvalidInput
 from apps.core.models import Code, CodeList, Country
 from apps.core.validators import normalise_credit_code, validate_credit_code
 
@@ -162,11 +162,7 @@ class ImportRejected(InvalidInput):
 
     def error_report_csv(self) -> str:
         """The errors as CSV (row, column, message); encode as UTF-8 with a BOM for Excel."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["row", "column", "message"])
-        writer.writerows(self.errors)
-        return out.getvalue()
+        return import_error_report_csv(self.errors)
 
 
 class _CellError(Exception):
@@ -783,4 +779,92 @@ def contract_import(*, actor, file, filename: str, source: str = "national") -> 
     return ImportResult(created=len(to_create), updated=len(to_update), unchanged=unchanged, rows=len(valid))
 
 
-__all__ = ["COLUMNS", "COLUMN_NAMES", "ImportRejected", "ImportResult", "contract_import"]
+# In the background ------------------------------------------------------------------------------
+
+
+def contract_import_queue(*, actor, file, filename: str, source: str = "national"):
+    """Keep the uploaded file and import it in the background; return the job to follow.
+
+    The policy, the source name and the file's size are checked now, so an obvious refusal is
+    immediate; the rows are read by ``contract_import_run`` in a Celery task.
+    """
+    from apps.contracts.models import ContractImport
+    from apps.contracts.tasks import contract_import_task
+
+    policies.check(actor, "contract.import")
+    source = (source or "").strip().lower()
+    if not SOURCE_RE.match(source):
+        raise InvalidInput(
+            _("The source is a short name of lower-case letters, digits, “.”, “-” or “_”."),
+            code=IMPORT_SOURCE,
+            field="source",
+        )
+    if Path(filename).suffix.lower() not in (".xlsx", ".csv"):
+        raise InvalidInput(
+            _("Upload the contracts as an Excel workbook (.xlsx) or a CSV file (.csv)."),
+            code=IMPORT_FORMAT,
+            field="file",
+        )
+    _read_upload(file)  # refuses an oversize file before it is stored
+    file.seek(0)
+    with transaction.atomic():
+        job = ContractImport(source=source, filename=Path(filename).name[:200], created_by=actor)
+        job.file.save(Path(filename).name, file, save=False)
+        job.save()
+        transaction.on_commit(lambda: contract_import_task.delay(job.pk))
+    return job
+
+
+def contract_import_run(*, job_id: int):
+    """Run a queued import (the Celery task calls this) and record its outcome on the job."""
+    from apps.contracts.models import ContractImport, ImportStatus
+
+    claimed = ContractImport.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return None  # already run (a retried or duplicated message)
+    job = ContractImport.objects.select_related("created_by").get(pk=job_id)
+    try:
+        with job.file.open("rb") as handle:
+            result = contract_import(actor=job.created_by, file=handle, filename=job.filename, source=job.source)
+    except ImportRejected as rejected:
+        job.status = ImportStatus.REJECTED
+        job.message = str(rejected.message)
+        job.errors = [[row, column, str(message)] for row, column, message in rejected.errors]
+    except DomainError as error:
+        job.status = ImportStatus.REJECTED
+        job.message = str(error.message)
+    except Exception:
+        # Nothing was written (the import is one transaction); the page says so, the logs say why.
+        job.status = ImportStatus.FAILED
+        job.finished_at = timezone.now()
+        job.save()
+        raise
+    else:
+        job.status = ImportStatus.DONE
+        job.rows, job.created = result.rows, result.created
+        job.updated, job.unchanged = result.updated, result.unchanged
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def import_error_report_csv(errors) -> str:
+    """(row, column, message) rows as CSV; encode as UTF-8 with a BOM for Excel."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["row", "column", "message"])
+    writer.writerows(errors)
+    return out.getvalue()
+
+
+__all__ = [
+    "COLUMNS",
+    "COLUMN_NAMES",
+    "ImportRejected",
+    "ImportResult",
+    "contract_import",
+    "contract_import_queue",
+    "contract_import_run",
+]

@@ -463,3 +463,45 @@ class IncomeConfirmation(TimeStampedModel):
 
     def __str__(self):
         return f"{self.contract} {self.year}: {self.amount}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Imported")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
+
+
+class ContractImport(TimeStampedModel):
+    """One upload of an exchange file, imported in the background (a file of 50,000 rows takes about a minute).
+
+    The file is kept (private storage) as the record of what was imported; ``errors`` holds the
+    row-numbered list of a rejected file.
+    """
+
+    source = models.CharField(_("source"), max_length=32)
+    filename = models.CharField(_("file name"), max_length=200)
+    file = models.FileField(_("file"), storage=private_storage, upload_to="imports/%Y/%m/")
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("records added"), default=0)
+    updated = models.PositiveIntegerField(_("records updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("records unchanged"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("contract import")
+        verbose_name_plural = _("contract imports")
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)

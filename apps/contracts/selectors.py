@@ -6,7 +6,14 @@ from django.utils import timezone
 from apps.accounts import policies
 from apps.accounts.models import Organisation
 from apps.contracts.filters import ContractFilter
-from apps.contracts.models import REVIEW_STATES, Contract, ContractStatus, IncomeConfirmation, RegistrationOffice
+from apps.contracts.models import (
+    REVIEW_STATES,
+    Contract,
+    ContractImport,
+    ContractStatus,
+    IncomeConfirmation,
+    RegistrationOffice,
+)
 from apps.core.errors import InvalidInput, NotFound
 
 LIST_RELATED = ("seller_region", "buyer_region", "office__organisation")
@@ -97,3 +104,16 @@ def contract_by_verification_code(code: str) -> Contract | None:
 def income_list(*, actor, contract: Contract) -> QuerySet:
     policies.check(actor, "contract.view", contract)
     return IncomeConfirmation.objects.filter(contract=contract).order_by("year", "pk")
+
+
+def import_list(*, actor) -> QuerySet:
+    """The exchange-file imports, newest first (the province's, who alone imports)."""
+    policies.check(actor, "contract.import")
+    return ContractImport.objects.select_related("created_by").order_by("-created_at", "-pk")
+
+
+def import_get(*, actor, pk: int) -> ContractImport:
+    job = import_list(actor=actor).filter(pk=pk).first()
+    if job is None:
+        raise NotFound()
+    return job

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from apps.accounts.models import Membership, Role
+from apps.contracts.imports import contract_import_run
 from apps.contracts.models import REVIEW_STATES, Contract
 from apps.core.calendar import WorkingCalendar
 
@@ -60,3 +61,10 @@ def registration_deadline_reminder_task() -> int:
             send_mail(subject, "\n".join(lines), None, registrars[organisation_id], fail_silently=False)
             sent += 1
     return sent
+
+
+@shared_task
+def contract_import_task(job_id: int) -> str:
+    """Import a queued exchange file (``imports.contract_import_queue``); returns the job's final status."""
+    job = contract_import_run(job_id=job_id)
+    return job.status if job is not None else "already_run"

@@ -691,51 +691,52 @@ def contract_statistics(request):
 
 # Import of records registered outside Hebei -----------------------------------------------------------
 
-IMPORT_REPORT_SESSION_KEY = "contracts_import_report"
+RECENT_IMPORTS = 20
 
 
 @login_required
 def contract_import(request):
-    """The province uploads an exchange file; all or nothing, with a row-numbered error list."""
-    from apps.contracts.imports import COLUMNS, ImportRejected
-    from apps.contracts.imports import contract_import as import_file
+    """The province uploads an exchange file; it is imported in the background (all or nothing)."""
+    from apps.contracts.imports import COLUMNS, contract_import_queue
 
     policies.check(request.user, "contract.import")
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "columns": COLUMNS}
-    status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = import_file(
+            job = contract_import_queue(
                 actor=request.user, file=upload, filename=upload.name, source=form.cleaned_data["source"]
             )
-        except ImportRejected as rejected:
-            request.session[IMPORT_REPORT_SESSION_KEY] = rejected.error_report_csv()
-            context.update(rejected=rejected, errors=rejected.errors)
-            status = 400
         except InvalidInput as error:
-            form.add_error("file" if error.field in (None, "file") else None, str(error.message))
-            status = 400
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
-            messages.success(
-                request,
-                _("%(rows)d rows read: %(created)d records added, %(updated)d updated, %(unchanged)d unchanged.")
-                % vars(result),
-            )
-            return redirect("contracts:import")
-    elif request.method == "POST":
-        status = 400
-    return render(request, "contracts/import.html", context, status=status)
+            return redirect("contracts:import_job", job.pk)
+    return render(
+        request,
+        "contracts/import.html",
+        {"form": form, "columns": COLUMNS, "jobs": selectors.import_list(actor=request.user)[:RECENT_IMPORTS]},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
-def contract_import_report(request):
-    """The error list of the last rejected import, as CSV (UTF-8 with a BOM, so Excel reads the Chinese)."""
-    policies.check(request.user, "contract.import")
-    report = request.session.get(IMPORT_REPORT_SESSION_KEY)
-    if report is None:
+def contract_import_job(request, pk):
+    """An import's progress and outcome; while it runs, htmx asks again every two seconds."""
+    job = selectors.import_get(actor=request.user, pk=pk)
+    template = "contracts/_import_status.html" if request.htmx else "contracts/import_job.html"
+    return render(request, template, {"job": job, "errors": job.errors[:500]})
+
+
+@login_required
+def contract_import_report(request, pk):
+    """The error list of a rejected import, as CSV (UTF-8 with a BOM, so Excel reads the Chinese)."""
+    from apps.contracts.imports import import_error_report_csv
+
+    job = selectors.import_get(actor=request.user, pk=pk)
+    if not job.errors:
         raise NotFound()
-    response = HttpResponse(report.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="import-errors.csv"'
+    response = HttpResponse(
+        import_error_report_csv(job.errors).encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response
