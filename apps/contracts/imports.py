@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -37,6 +38,7 @@ from apps.core.validators import normalise_credit_code, validate_credit_code
 
 MAX_ERRORS = 200
 MAX_ROWS = 50_000
+STALE_RUN_MINUTES = 15  # far above the minute a file of MAX_ROWS takes
 MAX_BYTES = 20 * 1_048_576
 SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 REGISTRATION_NUMBER_RE = re.compile(r"^(\d{14}|\d{16})$")
@@ -819,11 +821,18 @@ def contract_import_run(*, job_id: int):
     """Run a queued import (the Celery task calls this) and record its outcome on the job."""
     from apps.contracts.models import ContractImport, ImportStatus
 
-    claimed = ContractImport.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
+    # A job is claimed once. A run that died (worker killed: tasks are acknowledged late, so the
+    # message comes again) wrote nothing, as the import is one transaction; it may be claimed
+    # again once it has been "running" for longer than any import takes.
+    now = timezone.now()
+    stale = now - timedelta(minutes=STALE_RUN_MINUTES)
+    claimed = (
+        ContractImport.objects.filter(pk=job_id)
+        .filter(Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lt=stale))
+        .update(status=ImportStatus.RUNNING, started_at=now)
     )
     if not claimed:
-        return None  # already run (a retried or duplicated message)
+        return None  # already run or running (a duplicated message)
     job = ContractImport.objects.select_related("created_by").get(pk=job_id)
     try:
         with job.file.open("rb") as handle:

@@ -109,3 +109,20 @@ def test_the_api_queues_and_reports(api_for, make_user, django_capture_on_commit
     result = client.get(body["url"]).json()
     assert result["status"] == "rejected"
     assert result["errors"] and {"row", "column", "message"} <= set(result["errors"][0])
+
+
+def test_a_run_that_died_is_run_again_when_its_message_comes_back(
+    make_user, client_for, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = client_for(make_user(Role.PROVINCE_ADMIN))
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(URL, {"file": SimpleUploadedFile("x.csv", SAMPLE.read_bytes()), "source": "national"})
+    job = ContractImport.objects.get()
+    ContractImport.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    assert contract_import_run(job_id=job.pk) is None  # still running elsewhere: left alone
+    ContractImport.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert contract_import_run(job_id=job.pk).status == "done"
