@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.accounts import selectors
 from apps.accounts.models import OrganisationStatus
@@ -51,7 +52,12 @@ def _organisations_card(request, actor):
     return {
         "title": _("Organisations in your area"),
         "value": counts.get(OrganisationStatus.ACTIVE, 0),
-        "text": _("active; %(suspended)d suspended") % {"suspended": counts.get(OrganisationStatus.SUSPENDED, 0)},
+        "text": ngettext(
+            "Active organisations; %(suspended)d more is suspended.",
+            "Active organisations; %(suspended)d more are suspended.",
+            counts.get(OrganisationStatus.SUSPENDED, 0),
+        )
+        % {"suspended": counts.get(OrganisationStatus.SUSPENDED, 0)},
         "url": reverse("accounts:organisation_list"),
         "link": _("Browse organisations"),
         "tone": "primary",

@@ -44,11 +44,11 @@ TRANSITION_POLICY = {
     "reinstate": "organisation.supervise",
 }
 REASON_REQUIRED_FOR = {"reject", "suspend"}
-ACTION_PAST_TENSE = {
-    "activate": gettext_lazy("activated"),
-    "reject": gettext_lazy("rejected"),
-    "suspend": gettext_lazy("suspended"),
-    "reinstate": gettext_lazy("reinstated"),
+ILLEGAL_TRANSITION_MESSAGES = {
+    "activate": gettext_lazy("The organisation is “%(status)s”; only one awaiting activation can be activated."),
+    "reject": gettext_lazy("The organisation is “%(status)s”; only one awaiting activation can be rejected."),
+    "suspend": gettext_lazy("The organisation is “%(status)s”; only an active organisation can be suspended."),
+    "reinstate": gettext_lazy("The organisation is “%(status)s”; only a suspended organisation can be reinstated."),
 }
 
 
@@ -148,8 +148,7 @@ def organisation_transition(*, actor, organisation: Organisation, action: str, r
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if locked.status not in sources:
             raise account_errors.OrganisationTransitionError(
-                _("The organisation is “%(status)s”; it cannot be %(action)s.")
-                % {"status": locked.get_status_display(), "action": ACTION_PAST_TENSE[action]}
+                ILLEGAL_TRANSITION_MESSAGES[action] % {"status": locked.get_status_display()}
             )
         locked.status = target
         locked.status_reason = reason
@@ -185,7 +184,7 @@ def membership_create(*, actor, user: User, organisation: Organisation, role: st
         policies.check(actor, "membership.create", membership)
     if organisation.kind not in ROLE_ORGANISATION_KINDS[Role(role)]:
         raise InvalidInput(
-            _("A %(kind)s cannot hold the role “%(role)s”.")
+            _("An organisation of the kind “%(kind)s” cannot hold the role “%(role)s”.")
             % {"kind": organisation.get_kind_display(), "role": Role(role).label},
             code=account_errors.ROLE_NOT_ALLOWED,
             field="role",

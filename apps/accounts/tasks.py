@@ -6,8 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from apps.accounts.models import Membership, Organisation, OrganisationStatus
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, actor_for
@@ -40,7 +39,11 @@ def pending_activation_reminder_task() -> int:
         if not names:
             continue
         with override(settings.LANGUAGE_CODE):
-            subject = _("HebTT: %(count)d enterprise sign-ups await activation") % {"count": len(names)}
+            subject = ngettext(
+                "HebTT: %(count)d enterprise sign-up awaits activation",
+                "HebTT: %(count)d enterprise sign-ups await activation",
+                len(names),
+            ) % {"count": len(names)}
             send_mail(subject, "\n".join(names), None, [membership.user.email], fail_silently=False)
         sent += 1
     return sent
