@@ -2,8 +2,10 @@
 
 The workflow is the table ``CONTRACT_TRANSITIONS``; each transition is one service that checks
 the policy, locks the contract row, checks the state on the locked row (so two registrars
-clicking at once cannot both register), writes, and records a ``WorkflowEvent`` with who, when
-and why. A state that does not allow the action raises ``Conflict`` (HTTP 409).
+clicking at once cannot both register), validates its input, writes, and records a
+``WorkflowEvent`` with who, when and why. The policy comes first, so a user who may not act
+learns nothing from the validation. A state that does not allow the action raises ``Conflict``
+(HTTP 409).
 """
 
 import csv
@@ -600,9 +602,9 @@ def contract_accept(*, actor, contract: Contract, calendar: WorkingCalendar | No
 
 def contract_return(*, actor, contract: Contract, note: str) -> Contract:
     """Send the contract back to the seller for correction, saying what to correct."""
-    note = _require_reason(note)
     with transaction.atomic(), pghistory.context(action="contract.return", reason=note, user=_actor_id(actor)):
         locked = _begin(actor, contract, "return")
+        note = _require_reason(note)
         locked.accepted_on = None
         locked.decision_due = None
         return _move(locked, "return", actor=actor, note=note, extra_fields=("accepted_on", "decision_due"))
@@ -610,11 +612,11 @@ def contract_return(*, actor, contract: Contract, note: str) -> Contract:
 
 def contract_refuse(*, actor, contract: Contract, reason_code: str, note: str = "") -> Contract:
     """不予登记 with one of the official reasons; "other" needs the reason in words."""
-    reason_code = _check_code(CodeList.REFUSAL_REASON, reason_code, "reason_code")
-    note = _require_reason(note) if reason_code == "other" else (note or "").strip()
     action = "refuse_second_review" if contract.status == S.SECOND_REVIEW else "refuse"
     with transaction.atomic(), pghistory.context(action="contract.refuse", reason=note, user=_actor_id(actor)):
         locked = _begin(actor, contract, action)
+        reason_code = _check_code(CodeList.REFUSAL_REASON, reason_code, "reason_code")
+        note = _require_reason(note) if reason_code == "other" else (note or "").strip()
         locked.refusal_reason = reason_code
         locked.decided_at = timezone.now()
         return _move(
@@ -791,18 +793,18 @@ def contract_change(*, actor, contract: Contract) -> Contract:
 
 def contract_cancel(*, actor, contract: Contract, note: str) -> Contract:
     """注销: the seller cancels a registration (the contract was terminated); the certificate becomes invalid."""
-    note = _require_reason(note)
     with transaction.atomic(), pghistory.context(action="contract.cancel", reason=note, user=_actor_id(actor)):
         locked = _begin(actor, contract, "cancel")
+        note = _require_reason(note)
         return _move(locked, "cancel", actor=actor, note=note)
 
 
 def contract_revoke(*, actor, contract: Contract, reason_code: str, note: str = "") -> Contract:
     """撤销: the office revokes a registration (sham contract, fraud, duplicate)."""
-    reason_code = _check_code(CodeList.REVOCATION_REASON, reason_code, "reason_code")
-    note = _require_reason(note) if reason_code == "other" else (note or "").strip()
     with transaction.atomic(), pghistory.context(action="contract.revoke", reason=note, user=_actor_id(actor)):
         locked = _begin(actor, contract, "revoke")
+        reason_code = _check_code(CodeList.REVOCATION_REASON, reason_code, "reason_code")
+        note = _require_reason(note) if reason_code == "other" else (note or "").strip()
         locked.revocation_reason = reason_code
         return _move(
             locked, "revoke", actor=actor, reason_code=reason_code, note=note, extra_fields=("revocation_reason",)
