@@ -820,17 +820,21 @@ def income_file(*, actor, contract: Contract, year: int, amount) -> IncomeConfir
     amount = _money(amount, "amount")
     with transaction.atomic(), pghistory.context(action="contract.income_file", user=_actor_id(actor)):
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
-        if locked.status not in (S.REGISTERED, S.CHANGED) or locked.is_external:
+        if locked.status != S.REGISTERED or locked.is_external:  # the current version only: no double filing
             raise _illegal(locked, "income")
         if not (locked.signed_on.year <= year <= _today().year):
             raise InvalidInput(
                 _("The year must lie between the signing year and this year."), code=errors.INCOME_YEAR, field="year"
             )
-        if locked.incomes.filter(year=year).exclude(status=IncomeStatus.REJECTED).exists():
+        # Income belongs to the contract, not to a version: what was filed on earlier versions counts.
+        filed = IncomeConfirmation.objects.filter(
+            contract__registration_number=locked.registration_number, contract__is_external=False
+        ).exclude(status=IncomeStatus.REJECTED)
+        if filed.filter(year=year).exists():
             raise Conflict(
                 _("Income for %(year)d has already been filed.") % {"year": year}, code=errors.INCOME_DUPLICATE
             )
-        so_far = locked.incomes.exclude(status=IncomeStatus.REJECTED).aggregate(s=Sum("amount"))["s"] or ZERO
+        so_far = filed.aggregate(s=Sum("amount"))["s"] or ZERO
         ceiling = locked.value_for_statistics
         if so_far + amount > ceiling:
             raise InvalidInput(

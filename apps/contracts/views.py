@@ -371,7 +371,7 @@ def _available(request, contract) -> dict[str, bool]:
         "withdraw": may_edit and allowed("withdraw"),
         "change": may_edit and status == S.REGISTERED,
         "cancel": may_edit and allowed("cancel"),
-        "income": may_edit and status in (S.REGISTERED, S.CHANGED),
+        "income": may_edit and status == S.REGISTERED,
         "accept": may_review and allowed("accept"),
         "return": may_review and allowed("return"),
         # The approver refuses a second review with the same form (the service picks the transition).

@@ -418,3 +418,30 @@ class TestIncome:
         income = services.income_file(actor=seller, contract=contract, year=today.year, amount="1")
         with pytest.raises(PermissionDenied):
             services.income_decide(actor=seller, income=income, confirm=True)
+
+
+def test_income_is_filed_on_the_current_version_only(make_contract, seller, registrar, today):
+    original = make_contract()
+    draft = services.contract_change(actor=seller, contract=original)
+    draft = services.contract_submit(actor=seller, contract=draft)
+    draft = services.contract_accept(actor=registrar, contract=draft)
+    services.contract_register(actor=registrar, contract=draft)
+    original.refresh_from_db()
+    with pytest.raises(Conflict):
+        services.income_file(actor=seller, contract=original, year=today.year, amount="1")
+    assert services.income_file(actor=seller, contract=draft, year=today.year, amount="1").contract_id == draft.pk
+
+
+def test_income_filed_before_a_change_still_counts(make_contract, seller, registrar, today):
+    signed = date(today.year - 1, 6, 1)
+    original = make_contract(signed_on=signed, valid_from=signed)
+    services.income_file(actor=seller, contract=original, year=today.year, amount="900000")
+    draft = services.contract_change(actor=seller, contract=original)
+    draft = services.contract_accept(actor=registrar, contract=services.contract_submit(actor=seller, contract=draft))
+    current = services.contract_register(actor=registrar, contract=draft)
+    with pytest.raises(Conflict):
+        services.income_file(actor=seller, contract=current, year=today.year, amount="1")
+    with pytest.raises(InvalidInput) as raised:
+        services.income_file(actor=seller, contract=current, year=today.year - 1, amount="100000.01")
+    assert raised.value.code == errors.INCOME_EXCEEDS  # 900,000 already filed of 1,000,000
+    services.income_file(actor=seller, contract=current, year=today.year - 1, amount="100000")
