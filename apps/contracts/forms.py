@@ -435,3 +435,42 @@ class ImportForm(forms.Form):
         max_length=32,
         help_text=_("Where the file comes from, e.g. national, beijing, tianjin; re-importing a source updates it."),
     )
+
+
+class OfficeForm(forms.Form):
+    """A registration office and its area; the service decides what is valid."""
+
+    organisation = forms.ModelChoiceField(label=_("Organisation running the office"), queryset=None)
+    code = forms.CharField(
+        label=_("Office code"),
+        max_length=4,
+        help_text=_(
+            "Four digits: digits 3-4 of the city's region code, then two for the registration point "
+            "(the first office of Shijiazhuang, 130100: 0101). They appear in every registration number."
+        ),
+    )
+    covers_region = forms.ModelChoiceField(
+        label=_("Covers the area"),
+        queryset=None,
+        required=False,
+        help_text=_("An assessment unit covers its counties too."),
+    )
+    covers_organisations = forms.ModelMultipleChoiceField(
+        label=_("Covers these organisations"),
+        queryset=None,
+        required=False,
+        help_text=_("For a university's or institute's own office."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        from apps.accounts.models import Organisation, OrganisationKind, OrganisationStatus
+        from apps.core.selectors import hebei_regions_below_province
+
+        super().__init__(*args, **kwargs)
+        active = Organisation.objects.filter(status=OrganisationStatus.ACTIVE).select_related("region")
+        self.fields["organisation"].queryset = active.filter(kind=OrganisationKind.REGISTRATION_OFFICE)
+        self.fields["covers_region"].queryset = hebei_regions_below_province()
+        self.fields["covers_organisations"].queryset = active.filter(
+            kind__in=[OrganisationKind.UNIVERSITY, OrganisationKind.RESEARCH_INSTITUTE]
+        )

@@ -49,6 +49,16 @@ register_nav(
 )
 register_nav(
     NavEntry(
+        key="registration-offices",
+        label=_("Registration offices"),
+        url_name="contracts:offices",
+        visible=lambda actor: may(actor, "office.manage"),
+        order=25,
+        icon="building-check",
+    )
+)
+register_nav(
+    NavEntry(
         key="contract-search",
         label=_("Contracts"),
         url_name="contracts:search",

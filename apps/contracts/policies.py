@@ -101,3 +101,9 @@ def _may_see_statistics(actor: Actor, region) -> bool:
     if region is None:
         return actor.has_role(*REGION_OVERSIGHT_ROLES, Role.REGISTRAR, Role.APPROVER)
     return actor.oversees_region(region, *REGION_OVERSIGHT_ROLES) or actor.has_role(Role.REGISTRAR, Role.APPROVER)
+
+
+@rule("office.manage")
+def _may_manage_offices(actor: Actor, office) -> bool:
+    """Set up registration offices and their areas: the province."""
+    return actor.has_role(Role.PROVINCE_ADMIN)

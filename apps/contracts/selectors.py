@@ -117,3 +117,20 @@ def import_get(*, actor, pk: int) -> ContractImport:
     if job is None:
         raise NotFound()
     return job
+
+
+def office_list(*, actor) -> QuerySet:
+    """The registration offices with their areas (the province manages them)."""
+    policies.check(actor, "office.manage")
+    return (
+        RegistrationOffice.objects.select_related("organisation", "covers_region")
+        .prefetch_related("covers_organisations")
+        .order_by("code")
+    )
+
+
+def office_get(*, actor, pk: int) -> RegistrationOffice:
+    office = office_list(actor=actor).filter(pk=pk).first()
+    if office is None:
+        raise NotFound()
+    return office

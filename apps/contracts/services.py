@@ -811,6 +811,62 @@ def contract_revoke(*, actor, contract: Contract, reason_code: str, note: str = 
         )
 
 
+# Registration offices ---------------------------------------------------------------------------
+
+
+def office_save(
+    *,
+    actor,
+    office: RegistrationOffice | None = None,
+    organisation: Organisation,
+    code: str,
+    covers_region: Region | None,
+    covers_organisations=(),
+    is_active: bool = True,
+) -> RegistrationOffice:
+    """Create or change a registration office and the area it covers (the province's task).
+
+    The office code is part of every registration number, so it is fixed once the office has
+    registered a contract. An office covers an assessment unit (with its counties), a county,
+    and/or named organisations (a university's own office); it must cover something.
+    """
+    policies.check(actor, "office.manage", office)
+    code = (code or "").strip()
+    if not (len(code) == 4 and code.isdigit()):
+        raise InvalidInput(_("The office code is four digits: city and registration point."), field="code")
+    if organisation.kind != "registration_office" or not organisation.is_active:
+        raise InvalidInput(
+            _("Choose an active organisation of the kind “contract registration office”."), field="organisation"
+        )
+    province = settings.HEBTT_PROVINCE_CODE[:2]
+    if covers_region is not None and (covers_region.code[:2] != province or covers_region.level == "province"):
+        raise InvalidInput(_("An office covers an assessment unit or a county of Hebei."), field="covers_region")
+    covers_organisations = list(covers_organisations)
+    if covers_region is None and not covers_organisations:
+        raise InvalidInput(_("Say what the office covers: an area, organisations, or both."), field="covers_region")
+    with transaction.atomic(), pghistory.context(action="office.save", user=_actor_id(actor)):
+        others = RegistrationOffice.objects.exclude(pk=getattr(office, "pk", None))
+        if others.filter(code=code).exists():
+            raise InvalidInput(_("Another office has this code."), code=errors.OFFICE_CODE_TAKEN, field="code")
+        if others.filter(organisation=organisation).exists():
+            raise InvalidInput(_("This organisation already runs an office."), field="organisation")
+        if office is None:
+            office = RegistrationOffice(organisation=organisation, code=code)
+        else:
+            office = RegistrationOffice.objects.select_for_update().get(pk=office.pk)
+            if code != office.code and office.contracts.exclude(registration_number="").exists():
+                raise Conflict(
+                    _("The office has registered contracts: its code is in their numbers and cannot change."),
+                    code=errors.OFFICE_CODE_FIXED,
+                )
+            office.organisation, office.code = organisation, code
+        office.covers_region = covers_region
+        office.is_active = is_active
+        office.save()
+        office.covers_organisations.set(covers_organisations)
+    return office
+
+
 # Technical income (技术性收入核定) -----------------------------------------------------------------
 
 

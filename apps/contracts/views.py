@@ -34,6 +34,7 @@ from apps.contracts.forms import (
     IncomeConfirmForm,
     IncomeFileForm,
     NoteForm,
+    OfficeForm,
     ReasonCodeForm,
     RegisterForm,
     RequiredNoteForm,
@@ -740,3 +741,41 @@ def contract_import_report(request, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response
+
+
+# Registration offices --------------------------------------------------------------------------------
+
+
+@login_required
+def office_list(request):
+    """The registration offices, their codes and areas (the province sets them up)."""
+    offices = selectors.office_list(actor=request.user)
+    return render(request, "contracts/offices.html", {"offices": offices})
+
+
+@login_required
+def office_edit(request, pk=None):
+    office = selectors.office_get(actor=request.user, pk=pk) if pk else None
+    initial = None
+    if office is not None:
+        initial = {
+            "organisation": office.organisation_id,
+            "code": office.code,
+            "covers_region": office.covers_region_id,
+            "covers_organisations": list(office.covers_organisations.all()),
+            "is_active": office.is_active,
+        }
+    else:
+        policies.check(request.user, "office.manage")
+    form = OfficeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.office_save(actor=request.user, office=office, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            messages.success(request, _("The registration office is saved."))
+            return redirect("contracts:offices")
+    return render(
+        request, "contracts/office_form.html", {"form": form, "office": office}, status=400 if form.errors else 200
+    )
