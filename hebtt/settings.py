@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.contracts",
+    "apps.institutions",
 ]
 
 MIDDLEWARE = [

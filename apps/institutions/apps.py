@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InstitutionsConfig(AppConfig):
+    name = "apps.institutions"
+    verbose_name = _("Transfer institutions and platforms")
+
+    def ready(self):
+        from apps.institutions import policies  # noqa: F401 - registers the policy rules
+
+    def load_reference_data(self, directory) -> int:
+        from apps.institutions.services import institution_kinds_load
+
+        return institution_kinds_load(path=directory / "institution_kinds.csv")

@@ -1,0 +1,85 @@
+"""Reads of the institutions app: scoped lists, the public directory, and the counts the KPI work reads."""
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.accounts import policies
+from apps.core.errors import NotFound
+from apps.core.selectors import assessment_units
+from apps.institutions.models import (
+    PROVINCIAL_AND_ABOVE,
+    Institution,
+    InstitutionKind,
+    InstitutionLevel,
+    InstitutionStatus,
+)
+
+# What the public directory shows; filing contacts and notes stay private.
+PUBLIC_FIELDS = (
+    "id",
+    "name",
+    "kind_id",
+    "level",
+    "region_id",
+    "recognised_on",
+    "document_number",
+    "description",
+    "address",
+    "website",
+    "public_phone",
+)
+
+
+def institution_list(*, actor, action: str = "institution.view") -> QuerySet:
+    queryset = Institution.objects.select_related("kind", "region", "host")
+    return policies.scope(actor, action, queryset).order_by("name", "pk")
+
+
+def institution_get(*, actor, pk: int, action: str = "institution.view") -> Institution:
+    institution = institution_list(actor=actor, action=action).filter(pk=pk).first()
+    if institution is None:
+        raise NotFound()
+    return institution
+
+
+def institution_steps(*, institution: Institution) -> QuerySet:
+    return institution.steps.select_related("actor").order_by("at", "pk")
+
+
+def public_directory(*, kind: str | None = None, region_unit: str | None = None, q: str = "") -> QuerySet:
+    """Active filed institutions, public fields only: for anyone, no login needed."""
+    queryset = Institution.objects.filter(status=InstitutionStatus.ACTIVE)
+    if kind:
+        queryset = queryset.filter(kind_id=kind)
+    if region_unit:
+        queryset = queryset.filter(region__unit_id=region_unit)
+    if q.strip():
+        queryset = queryset.filter(Q(name__icontains=q.strip()) | Q(description__icontains=q.strip()))
+    return queryset.select_related("kind", "region").only(*PUBLIC_FIELDS).order_by("name", "pk")
+
+
+def institution_counts(
+    *, group_by: str = "kind", kinds=None, levels=None, statuses=(InstitutionStatus.ACTIVE,)
+) -> dict[str, int]:
+    """Counts of institutions for the KPI work: per kind, level or assessment unit. One query.
+
+    ``levels=PROVINCIAL_AND_ABOVE`` with ``kinds=["transfer_institution"]`` gives the figure of
+    the plan's target of 138 provincial-and-above technology transfer institutions. Only active
+    institutions count by default; every group of the dimension is present, zeros included.
+    """
+    field = {"kind": "kind_id", "level": "level", "unit": "region__unit_id"}[group_by]
+    queryset = Institution.objects.filter(status__in=statuses)
+    if kinds is not None:
+        queryset = queryset.filter(kind_id__in=kinds)
+    if levels is not None:
+        queryset = queryset.filter(level__in=levels)
+    counted = dict(queryset.values_list(field).annotate(n=Count("id")).values_list(field, "n"))
+    if group_by == "kind":
+        keys = InstitutionKind.objects.filter(Q(is_active=True) | Q(code__in=counted)).values_list("code", flat=True)
+    elif group_by == "level":
+        keys = InstitutionLevel.values
+    else:
+        keys = assessment_units().values_list("code", flat=True)
+    return {key: counted.get(key, 0) for key in keys}
+
+
+__all__ = ["PROVINCIAL_AND_ABOVE", "institution_counts", "institution_get", "institution_list", "public_directory"]
