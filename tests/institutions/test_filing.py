@@ -199,7 +199,7 @@ def test_the_province_enters_institutions_recognised_before_the_portal(province)
         services.institution_enter(actor=province, host=None, data=institution_input())
 
 
-def test_the_kinds_are_data_the_province_can_extend():
+def test_the_kinds_are_data_the_province_can_extend(db):
     from apps.core.services import reference_data_load
 
     assert InstitutionKind.objects.filter(is_active=True).count() == 26
