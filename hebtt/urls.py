@@ -13,6 +13,7 @@ from apps.contracts.api import (
     TaxReliefApi,
 )
 from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
+from apps.institutions.api import InstitutionViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -21,6 +22,7 @@ router.register("countries", CountryViewSet, basename="country")
 router.register("codes", CodeViewSet, basename="code")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("contract-incomes", IncomeViewSet, basename="contract-income")
+router.register("institutions", InstitutionViewSet, basename="institution")
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -38,6 +40,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("contracts/", include("apps.contracts.urls")),
     path("verify/", include("apps.contracts.public_urls")),
+    path("institutions/", include("apps.institutions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
