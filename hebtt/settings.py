@@ -278,6 +278,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.accounts.tasks.pending_activation_reminder_task",
         "schedule": crontab(hour=8, minute=30),
     },
+    "institutions-annual-report-reminder": {
+        "task": "apps.institutions.tasks.annual_report_reminder_task",
+        "schedule": crontab(hour=9, minute=0, day_of_week="mon", month_of_year="1-4"),
+    },
     "contracts-registration-deadline-reminder": {
         "task": "apps.contracts.tasks.registration_deadline_reminder_task",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-sat"),
@@ -288,6 +292,8 @@ CELERY_BEAT_SCHEDULE = {
 HEBTT_DEMO_PASSWORD = env("HEBTT_DEMO_PASSWORD", default="")
 HEBTT_PROVINCE_CODE = "130000"
 HEBTT_PENDING_ACTIVATION_REMINDER_DAYS = env.int("HEBTT_PENDING_ACTIVATION_REMINDER_DAYS", default=2)
+# When institutions' annual reports on the previous year are due (month-day), as the reminders say it.
+HEBTT_ANNUAL_REPORT_DUE = env("HEBTT_ANNUAL_REPORT_DUE", default="03-31")
 HEBTT_DEADLINE_WARNING_WORKING_DAYS = env.int("HEBTT_DEADLINE_WARNING_WORKING_DAYS", default=2)
 HEBTT_CONTRACT_PDF_MAX_BYTES = env.int("HEBTT_CONTRACT_PDF_MAX_BYTES", default=20 * 1024 * 1024)
 HEBTT_PUBLIC_URL = env("HEBTT_PUBLIC_URL", default="http://127.0.0.1:8000")

@@ -1,6 +1,9 @@
 """Reads of the contracts app, already scoped to what the actor may see."""
 
-from django.db.models import Q, QuerySet
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.accounts import policies
@@ -134,3 +137,18 @@ def office_get(*, actor, pk: int) -> RegistrationOffice:
     if office is None:
         raise NotFound()
     return office
+
+
+def brokered_contract_totals(*, year: int, organisation_ids) -> dict[int, tuple[int, Decimal]]:
+    """Registered contracts of ``year`` per intermediary organisation: (count, technology value). One query.
+
+    For the evaluation of transfer institutions, whose service performance is what they brokered.
+    """
+    rows = (
+        Contract.objects.filter(
+            status=ContractStatus.REGISTERED, registered_on__year=year, broker_id__in=list(organisation_ids)
+        )
+        .values("broker_id")
+        .annotate(n=Count("id"), value=Sum(Coalesce("confirmed_technology_value", "technology_value")))
+    )
+    return {row["broker_id"]: (row["n"], row["value"]) for row in rows}

@@ -10,6 +10,8 @@ Institutions recognised before the portal are entered as active directly.
 import pghistory
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BilingualNameMixin, TimeStampedModel
@@ -133,3 +135,115 @@ class InstitutionStep(models.Model):
 
     def __str__(self):
         return f"{self.institution_id} {self.action}"
+
+
+@pghistory.track()
+class AnnualReport(TimeStampedModel):
+    """What a filed institution did in a year, reported by its host (due each spring for the year before)."""
+
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="annual_reports"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    services = models.PositiveIntegerField(_("services provided"))
+    deals_brokered = models.PositiveIntegerField(_("deals brokered"))
+    deal_value = models.DecimalField(_("value of the deals (yuan)"), max_digits=16, decimal_places=2)
+    firms_served = models.PositiveIntegerField(_("firms served"))
+    staff = models.PositiveIntegerField(_("staff"))
+    summary = models.TextField(_("summary"), blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["institution", "-year"]
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "year"], name="institutions_report_once_a_year"),
+            models.CheckConstraint(condition=models.Q(deal_value__gte=0), name="institutions_report_value_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} {self.year}"
+
+
+@pghistory.track()
+class Scorecard(models.Model):
+    """The weights of the annual evaluation; one scorecard is the default, the province may add others."""
+
+    code = models.CharField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    base_conditions = models.PositiveSmallIntegerField(_("weight: base conditions"), default=10)
+    service_performance = models.PositiveSmallIntegerField(_("weight: service performance"), default=30)
+    capability = models.PositiveSmallIntegerField(_("weight: capability"), default=30)
+    management = models.PositiveSmallIntegerField(_("weight: management"), default=20)
+    reputation = models.PositiveSmallIntegerField(_("weight: reputation"), default=10)
+    is_default = models.BooleanField(_("default"), default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        constraints = [
+            models.CheckConstraint(
+                condition=Exact(
+                    F("base_conditions")
+                    + F("service_performance")
+                    + F("capability")
+                    + F("management")
+                    + F("reputation"),
+                    100,
+                ),
+                name="institutions_scorecard_weights_total_100",
+            ),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="institutions_one_default_scorecard"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("Excellent")
+    GOOD = "good", _("Good")
+    PASS = "pass", _("Pass")
+    FAIL = "fail", _("Fail")
+
+
+@pghistory.track()
+class Evaluation(TimeStampedModel):
+    """The annual evaluation of a filed institution with a scorecard.
+
+    The evaluators score base conditions, capability, management and reputation (0-100 each);
+    service performance is computed from the registered contracts the institution brokered that
+    year (``institution_service_scores``), never typed in. The total is the weighted sum.
+    """
+
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="evaluations"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    scorecard = models.ForeignKey(Scorecard, verbose_name=_("scorecard"), on_delete=models.PROTECT, related_name="+")
+    base_conditions = models.DecimalField(_("base conditions"), max_digits=5, decimal_places=2)
+    service_performance = models.DecimalField(_("service performance"), max_digits=5, decimal_places=2)
+    capability = models.DecimalField(_("capability"), max_digits=5, decimal_places=2)
+    management = models.DecimalField(_("management"), max_digits=5, decimal_places=2)
+    reputation = models.DecimalField(_("reputation"), max_digits=5, decimal_places=2)
+    total = models.DecimalField(_("total score"), max_digits=5, decimal_places=2)
+    grade = models.CharField(_("grade"), max_length=16, choices=Grade.choices)
+    contracts_brokered = models.PositiveIntegerField(_("registered contracts brokered"))
+    brokered_value = models.DecimalField(_("technology value brokered (yuan)"), max_digits=16, decimal_places=2)
+    note = models.TextField(_("note"), blank=True)
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-year", "-total"]
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "year"], name="institutions_evaluated_once_a_year")
+        ]
+
+    def __str__(self):
+        return f"{self.institution} {self.year}: {self.total}"

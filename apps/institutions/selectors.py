@@ -83,3 +83,17 @@ def institution_counts(
 
 
 __all__ = ["PROVINCIAL_AND_ABOVE", "institution_counts", "institution_get", "institution_list", "public_directory"]
+
+
+def annual_reports_missing(*, year: int) -> QuerySet:
+    """Filed institutions that were recognised before the end of ``year`` and have not reported on it."""
+    from apps.institutions.models import AnnualReport
+
+    return (
+        Institution.objects.filter(
+            status__in=(InstitutionStatus.ACTIVE, InstitutionStatus.SUSPENDED), recognised_on__year__lte=year
+        )
+        .exclude(pk__in=AnnualReport.objects.filter(year=year).values("institution_id"))
+        .select_related("host")
+        .order_by("pk")
+    )

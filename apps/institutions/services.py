@@ -9,6 +9,7 @@ allow the action raises ``Conflict`` (HTTP 409). Nothing is deleted.
 import csv
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pghistory
@@ -23,11 +24,15 @@ from apps.accounts.models import Organisation
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import Region
 from apps.institutions.models import (
+    AnnualReport,
+    Evaluation,
+    Grade,
     Institution,
     InstitutionKind,
     InstitutionLevel,
     InstitutionStatus,
     InstitutionStep,
+    Scorecard,
 )
 
 S = InstitutionStatus
@@ -60,6 +65,9 @@ ACTION_LABELS = {
     "suspend": gettext_lazy("Suspended"),
     "reinstate": gettext_lazy("Reinstated"),
     "revoke": gettext_lazy("Revoked"),
+    "annual_report": gettext_lazy("Annual report filed"),
+    "evaluate": gettext_lazy("Evaluated"),
+    "import": gettext_lazy("Imported from a list"),
 }
 
 
@@ -213,6 +221,163 @@ def institution_transition(
         locked.save(update_fields=update_fields)
         _step(locked, action, actor=actor, from_status=from_status, to_status=target, note=note)
     return locked
+
+
+# Annual reports and evaluation -----------------------------------------------------------------
+
+REPORTING_STATES = (S.ACTIVE, S.SUSPENDED)
+SCORE_FIELDS = ("base_conditions", "service_performance", "capability", "management", "reputation")
+GRADE_FLOORS = ((Decimal("90"), Grade.EXCELLENT), (Decimal("75"), Grade.GOOD), (Decimal("60"), Grade.PASS))
+HUNDRED = Decimal("100")
+
+
+@dataclass
+class AnnualReportInput:
+    services: int
+    deals_brokered: int
+    deal_value: Decimal
+    firms_served: int
+    staff: int
+    summary: str = ""
+
+
+def annual_report_file(*, actor, institution: Institution, year: int, data: AnnualReportInput) -> AnnualReport:
+    """The host reports a past year; it may correct the report until the year is evaluated."""
+    policies.check(actor, "institution.apply", institution)
+    with transaction.atomic(), pghistory.context(action="institution.annual_report", user=_actor_id(actor)):
+        locked = Institution.objects.select_for_update().get(pk=institution.pk)
+        if locked.status not in REPORTING_STATES:
+            raise _illegal(locked, "annual_report")
+        if not (locked.recognised_on and locked.recognised_on.year <= year < timezone.localdate().year):
+            raise InvalidInput(
+                _("Report a past year since the institution's recognition."), code="report_year", field="year"
+            )
+        values = {name: getattr(data, name) for name in ("services", "deals_brokered", "firms_served", "staff")}
+        for name, value in values.items():
+            if value is None or int(value) < 0:
+                raise InvalidInput(_("Enter a number of zero or more."), field=name)
+        if data.deal_value is None or Decimal(data.deal_value) < 0:
+            raise InvalidInput(_("Enter a number of zero or more."), field="deal_value")
+        if Evaluation.objects.filter(institution=locked, year=year).exists():
+            raise Conflict(_("The year has been evaluated; its report can no longer change."), code="report_closed")
+        report, created = AnnualReport.objects.update_or_create(
+            institution=locked,
+            year=year,
+            defaults={
+                **values,
+                "deal_value": Decimal(data.deal_value).quantize(Decimal("0.01")),
+                "summary": (data.summary or "").strip(),
+                "submitted_by": actor,
+            },
+        )
+        _step(
+            locked,
+            "annual_report",
+            actor=actor,
+            note=str(year) if created else _("%(year)d, corrected") % {"year": year},
+        )
+    return report
+
+
+def scorecard_default() -> Scorecard:
+    """The default scorecard (10/30/30/20/10); created with those weights the first time it is needed."""
+    scorecard = Scorecard.objects.filter(is_default=True).first()
+    if scorecard is None:
+        scorecard, _created = Scorecard.objects.get_or_create(
+            code="default", defaults={"name": _("Default scorecard"), "is_default": True}
+        )
+    return scorecard
+
+
+def institution_service_scores(*, year: int, kind_id: str) -> dict[int, tuple[int, Decimal, Decimal]]:
+    """Service performance of the filed institutions of a kind in ``year``, from the contract registry.
+
+    For each institution: the registered contracts its host brokered (the contract's intermediary)
+    in the year, their technology value, and a score of 0-100: half for the number of contracts,
+    half for their value, each relative to the best institution of the same kind that year.
+    """
+    from apps.contracts.selectors import brokered_contract_totals
+
+    institutions = dict(
+        Institution.objects.filter(kind_id=kind_id, status__in=REPORTING_STATES, host__isnull=False).values_list(
+            "pk", "host_id"
+        )
+    )
+    totals = brokered_contract_totals(year=year, organisation_ids=set(institutions.values()))
+    best_count = max((count for count, _value in totals.values()), default=0)
+    best_value = max((value for _count, value in totals.values()), default=Decimal("0"))
+    scores = {}
+    for pk, host_id in institutions.items():
+        count, value = totals.get(host_id, (0, Decimal("0")))
+        score = Decimal("0")
+        if best_count:
+            score += Decimal(50) * count / best_count
+        if best_value:
+            score += Decimal(50) * value / best_value
+        scores[pk] = (count, value, score.quantize(Decimal("0.01")))
+    return scores
+
+
+def evaluation_record(
+    *,
+    actor,
+    institution: Institution,
+    year: int,
+    base_conditions,
+    capability,
+    management,
+    reputation,
+    note: str = "",
+    scorecard: Scorecard | None = None,
+) -> Evaluation:
+    """The province evaluates a filed institution's year; service performance comes from the registry."""
+    policies.check(actor, "institution.approve", institution)
+    scores = {}
+    for name, value in (
+        ("base_conditions", base_conditions),
+        ("capability", capability),
+        ("management", management),
+        ("reputation", reputation),
+    ):
+        try:
+            score = Decimal(str(value)).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            raise InvalidInput(_("Give a score from 0 to 100."), field=name) from None
+        if not Decimal("0") <= score <= HUNDRED:
+            raise InvalidInput(_("Give a score from 0 to 100."), field=name)
+        scores[name] = score
+    with transaction.atomic(), pghistory.context(action="institution.evaluate", user=_actor_id(actor)):
+        locked = Institution.objects.select_for_update().get(pk=institution.pk)
+        if locked.status not in REPORTING_STATES:
+            raise _illegal(locked, "evaluate")
+        if not AnnualReport.objects.filter(institution=locked, year=year).exists():
+            raise Conflict(
+                _("The institution has not reported on %(year)d yet; evaluate it once it has.") % {"year": year},
+                code="report_missing",
+            )
+        if Evaluation.objects.filter(institution=locked, year=year).exists():
+            raise Conflict(_("This year has already been evaluated."), code="already_evaluated")
+        scorecard = scorecard or scorecard_default()
+        count, value, scores["service_performance"] = institution_service_scores(year=year, kind_id=locked.kind_id).get(
+            locked.pk, (0, Decimal("0"), Decimal("0"))
+        )
+        total = sum((getattr(scorecard, name) * scores[name] for name in SCORE_FIELDS), Decimal("0")) / HUNDRED
+        total = total.quantize(Decimal("0.01"))
+        grade = next((grade for floor, grade in GRADE_FLOORS if total >= floor), Grade.FAIL)
+        evaluation = Evaluation.objects.create(
+            institution=locked,
+            year=year,
+            scorecard=scorecard,
+            total=total,
+            grade=grade,
+            contracts_brokered=count,
+            brokered_value=value,
+            note=(note or "").strip(),
+            evaluated_by=actor,
+            **scores,
+        )
+        _step(locked, "evaluate", actor=actor, note=f"{year}: {total} ({grade})")
+    return evaluation
 
 
 # Reference data --------------------------------------------------------------------------------
