@@ -247,3 +247,68 @@ class Evaluation(TimeStampedModel):
 
     def __str__(self):
         return f"{self.institution} {self.year}: {self.total}"
+
+
+class BrokerTitle(models.TextChoices):
+    JUNIOR = "junior", _("Junior")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    SENIOR = "senior", _("Senior")
+
+
+class BrokerRole(models.TextChoices):
+    BROKER = "broker", _("Technology broker")
+    MANAGER = "manager", _("Technology manager")
+
+
+@pghistory.track()
+class Broker(TimeStampedModel):
+    """A technology broker or technology manager (技术经纪人 / 技术经理人), a person with a certificate."""
+
+    name = models.CharField(_("name"), max_length=64)
+    role = models.CharField(_("role"), max_length=16, choices=BrokerRole.choices, default=BrokerRole.BROKER)
+    title = models.CharField(_("title"), max_length=16, choices=BrokerTitle.choices)
+    certificate_number = models.CharField(_("certificate number"), max_length=64, unique=True)
+    certified_on = models.DateField(_("certified on"))
+    affiliation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("affiliation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="brokers",
+    )
+    region = models.ForeignKey("core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    tech_fields = models.JSONField(_("technology fields"), default=list, blank=True)
+    profile = models.TextField(_("public profile"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("broker")
+        verbose_name_plural = _("brokers")
+
+    def __str__(self):
+        return f"{self.name} ({self.get_title_display()})"
+
+
+@pghistory.track()
+class TrainingRecord(models.Model):
+    """A course a broker completed, at a training base (an institution of the kind ``training_base``)."""
+
+    broker = models.ForeignKey(Broker, verbose_name=_("broker"), on_delete=models.PROTECT, related_name="trainings")
+    training_base = models.ForeignKey(
+        Institution, verbose_name=_("training base"), on_delete=models.PROTECT, related_name="trainings"
+    )
+    course = models.CharField(_("course"), max_length=200)
+    hours = models.PositiveSmallIntegerField(_("hours"))
+    completed_on = models.DateField(_("completed on"))
+
+    class Meta:
+        ordering = ["-completed_on", "pk"]
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+        constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0), name="institutions_training_hours")]
+
+    def __str__(self):
+        return f"{self.broker} · {self.course}"

@@ -59,3 +59,13 @@ def _may_city_review(actor: Actor, institution: Institution | None) -> bool:
 def _may_approve(actor: Actor, institution) -> bool:
     """Approve or return a recommended filing, enter existing institutions, supervise: the province."""
     return actor.has_role(Role.PROVINCE_ADMIN)
+
+
+@rule("broker.manage")
+def _may_manage_broker(actor: Actor, broker) -> bool:
+    """Register brokers and record their training: the province, or the users of the broker's affiliation."""
+    if actor.has_role(Role.PROVINCE_ADMIN):
+        return True
+    affiliation_id = getattr(broker, "affiliation_id", None) if broker is not None else None
+    own = actor.organisation_ids(Role.INSTITUTION)
+    return bool(own) if broker is None else affiliation_id in own

@@ -97,3 +97,52 @@ def annual_reports_missing(*, year: int) -> QuerySet:
         .select_related("host")
         .order_by("pk")
     )
+
+
+# Brokers ---------------------------------------------------------------------------------------
+
+BROKER_PUBLIC_FIELDS = (
+    "id",
+    "name",
+    "role",
+    "title",
+    "certificate_number",
+    "certified_on",
+    "region_id",
+    "tech_fields",
+    "profile",
+    "affiliation_id",
+)
+
+
+def broker_directory(*, q: str = "", title: str | None = None, tech_field: str | None = None, unit: str | None = None):
+    """Active brokers with public fields only, for the public directory (no phone)."""
+    from apps.institutions.models import Broker
+
+    queryset = Broker.objects.filter(is_active=True)
+    if q.strip():
+        queryset = queryset.filter(Q(name__icontains=q.strip()) | Q(profile__icontains=q.strip()))
+    if title:
+        queryset = queryset.filter(title=title)
+    if tech_field:
+        queryset = queryset.filter(tech_fields__contains=[tech_field])
+    if unit:
+        queryset = queryset.filter(region__unit_id=unit)
+    return (
+        queryset.select_related("region", "affiliation")
+        .only(*BROKER_PUBLIC_FIELDS, "region__name", "region__name_en", "affiliation__name")
+        .order_by("name", "pk")
+    )
+
+
+def broker_counts(*, trained_only: bool = False) -> dict[str, int]:
+    """Active brokers per title, and in total; ``trained_only`` counts those with a training record (target: 500)."""
+    from apps.institutions.models import Broker, BrokerTitle
+
+    queryset = Broker.objects.filter(is_active=True)
+    if trained_only:
+        queryset = queryset.filter(trainings__isnull=False).distinct()
+    counted = dict(queryset.values_list("title").annotate(n=Count("id", distinct=True)).values_list("title", "n"))
+    counts = {title: counted.get(title, 0) for title in BrokerTitle.values}
+    counts["total"] = sum(counts.values())
+    return counts

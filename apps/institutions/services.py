@@ -22,9 +22,12 @@ from django.utils.translation import gettext_lazy
 from apps.accounts import policies
 from apps.accounts.models import Organisation
 from apps.core.errors import Conflict, InvalidInput
-from apps.core.models import Region
+from apps.core.models import Code, CodeList, Region
 from apps.institutions.models import (
     AnnualReport,
+    Broker,
+    BrokerRole,
+    BrokerTitle,
     Evaluation,
     Grade,
     Institution,
@@ -33,6 +36,7 @@ from apps.institutions.models import (
     InstitutionStatus,
     InstitutionStep,
     Scorecard,
+    TrainingRecord,
 )
 
 S = InstitutionStatus
@@ -378,6 +382,86 @@ def evaluation_record(
         )
         _step(locked, "evaluate", actor=actor, note=f"{year}: {total} ({grade})")
     return evaluation
+
+
+# Brokers and technology managers ---------------------------------------------------------------
+
+
+@dataclass
+class BrokerInput:
+    name: str
+    title: str
+    certificate_number: str
+    certified_on: date
+    region: str
+    role: str = "broker"
+    tech_fields: list[str] | None = None
+    profile: str = ""
+    phone: str = ""
+
+
+def broker_register(*, actor, data: BrokerInput, affiliation: Organisation | None = None) -> Broker:
+    """Enter a certified broker or technology manager (the province, or their affiliated institution)."""
+    probe = Broker(affiliation=affiliation)
+    policies.check(actor, "broker.manage", probe)
+    name = (data.name or "").strip()
+    if not name:
+        raise InvalidInput(_("Enter the broker's name."), field="name")
+    if data.title not in BrokerTitle.values:
+        raise InvalidInput(_("Choose the title."), code="unknown_code", field="title")
+    if data.role not in BrokerRole.values:
+        raise InvalidInput(_("Choose broker or technology manager."), code="unknown_code", field="role")
+    number = (data.certificate_number or "").strip()
+    if not number:
+        raise InvalidInput(_("Enter the certificate number."), field="certificate_number")
+    if data.certified_on > timezone.localdate():
+        raise InvalidInput(_("The certification date is in the future."), field="certified_on")
+    region = Region.objects.filter(code=data.region, is_active=True, unit__isnull=False).first()
+    if region is None:
+        raise InvalidInput(_("Choose the city or county of Hebei where the broker works."), field="region")
+    fields = list(data.tech_fields or [])
+    known = set(Code.objects.filter(list=CodeList.TECH_FIELD, code__in=fields).values_list("code", flat=True))
+    if set(fields) - known:
+        raise InvalidInput(_("Choose technology fields from the list."), code="unknown_code", field="tech_fields")
+    with transaction.atomic(), pghistory.context(action="broker.register", user=_actor_id(actor)):
+        if Broker.objects.filter(certificate_number=number).exists():
+            raise InvalidInput(
+                _("A broker with this certificate number is already registered."),
+                code="certificate_taken",
+                field="certificate_number",
+            )
+        return Broker.objects.create(
+            name=name,
+            role=data.role,
+            title=data.title,
+            certificate_number=number,
+            certified_on=data.certified_on,
+            affiliation=affiliation,
+            region=region,
+            tech_fields=fields,
+            profile=(data.profile or "").strip(),
+            phone=(data.phone or "").strip(),
+        )
+
+
+def broker_training_add(
+    *, actor, broker: Broker, training_base: Institution, course: str, hours: int, completed_on: date
+) -> TrainingRecord:
+    """Record a course the broker completed at a filed training base."""
+    policies.check(actor, "broker.manage", broker)
+    if training_base.kind_id != "training_base" or training_base.status not in REPORTING_STATES:
+        raise InvalidInput(_("Choose a filed technology transfer talent training base."), field="training_base")
+    course = (course or "").strip()
+    if not course:
+        raise InvalidInput(_("Enter the course."), field="course")
+    if not hours or int(hours) <= 0:
+        raise InvalidInput(_("Enter the hours of the course."), field="hours")
+    if completed_on > timezone.localdate():
+        raise InvalidInput(_("The course cannot end in the future."), field="completed_on")
+    with transaction.atomic(), pghistory.context(action="broker.training", user=_actor_id(actor)):
+        return TrainingRecord.objects.create(
+            broker=broker, training_base=training_base, course=course, hours=int(hours), completed_on=completed_on
+        )
 
 
 # Reference data --------------------------------------------------------------------------------
