@@ -90,10 +90,31 @@ class ContractInputSerializer(serializers.Serializer):
     buyer_party_type = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
     deductions = DeductionSerializer(many=True, required=False, default=list)
     ip_items = IPItemSerializer(many=True, required=False, default=list)
+    intermediary = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text=_("The intermediary institution (organisation id).")
+    )
+    brokers = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text=_("The technology brokers who brokered the contract (ids of /api/v1/brokers/)."),
+    )
 
     def to_input(self) -> services.ContractInput:
+        from apps.institutions.models import Broker
+
         data = dict(self.validated_data)
         data.pop("seller", None)
+        intermediary_id = data.pop("intermediary", None)
+        data["broker"] = None
+        if intermediary_id is not None:
+            data["broker"] = Organisation.objects.filter(pk=intermediary_id, status="active").first()
+            if data["broker"] is None:
+                raise InvalidInput(_("No such active organisation."), code="unknown_intermediary", field="intermediary")
+        broker_ids = set(data.pop("brokers", []))
+        data["brokers"] = list(Broker.objects.filter(pk__in=broker_ids))
+        if len(data["brokers"]) != len(broker_ids):
+            raise InvalidInput(_("No such broker."), code="unknown_broker", field="brokers")
         buyer_id = data.pop("buyer", None)
         data["buyer"] = None
         if buyer_id is not None:
@@ -126,7 +147,8 @@ class ContractSerializer(serializers.ModelSerializer):
             "buyer_party_type", "office", "office_code", "submitted_at", "accepted_on", "decision_due",
             "second_review", "is_overdue", "decided_at", "registration_number", "registered_on", "refusal_reason",
             "revocation_reason", "status_note", "is_external", "external_source", "external_id", "has_attachment",
-            "attachment_name", "attachment_size", "deductions", "ip_items", "created_at", "updated_at",
+            "attachment_name", "attachment_size", "deductions", "ip_items", "broker", "brokers", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -140,7 +162,7 @@ class ContractSerializer(serializers.ModelSerializer):
 class ContractListSerializer(ContractSerializer):
     class Meta(ContractSerializer.Meta):
         fields = [
-            f for f in ContractSerializer.Meta.fields if f not in {"deductions", "ip_items", "status_note"}
+            f for f in ContractSerializer.Meta.fields if f not in {"deductions", "ip_items", "brokers", "status_note"}
         ]  # the list stays one query: no nested lines
         read_only_fields = fields
 

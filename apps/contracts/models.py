@@ -218,6 +218,9 @@ class Contract(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="contracts_brokered",
     )
+    brokers = models.ManyToManyField(
+        "institutions.Broker", verbose_name=_("technology brokers"), blank=True, related_name="contracts"
+    )
 
     # The seller as declared (copied from the organisation, or imported). ``*_region`` is the most
     # precise region the portal holds (outside Hebei: the province); ``*_region_code`` is as declared.

@@ -117,6 +117,7 @@ class ContractInput:
     contact_name: str = ""
     contact_phone: str = ""
     broker: Organisation | None = None
+    brokers: list = field(default_factory=list)  # institutions.Broker: the people who brokered it
     deductions: list[DeductionInput] = field(default_factory=list)
     ip_items: list[IPItemInput] = field(default_factory=list)
 
@@ -278,7 +279,12 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
                     exc.messages[0], code=exc.error_list[0].code, field=f"ip_items[{index}].number"
                 ) from None
         ip_items.append(IPItem(ip_type=ip_type, number=number, title=(item.title or "").strip()))
-    return {"fields": values, "deductions": deductions, "ip_items": ip_items}
+    brokers = list(data.brokers or [])
+    if any(not broker.is_active for broker in brokers):
+        raise InvalidInput(_("A broker named is no longer active."), field="brokers")
+    if data.broker is not None and not data.broker.is_active:
+        raise InvalidInput(_("The intermediary institution is not active."), field="broker")
+    return {"fields": values, "deductions": deductions, "ip_items": ip_items, "brokers": brokers}
 
 
 def _check_deduction_kind(kind: str, index: int) -> None:
@@ -410,6 +416,7 @@ def _write_lines(contract: Contract, cleaned: dict) -> None:
         item.contract = contract
     Deduction.objects.bulk_create(cleaned["deductions"])
     IPItem.objects.bulk_create(cleaned["ip_items"])
+    contract.brokers.set(cleaned["brokers"])
 
 
 # Drafting --------------------------------------------------------------------------------------
@@ -779,6 +786,7 @@ def contract_change(*, actor, contract: Contract) -> Contract:
         IPItem.objects.bulk_create(
             [IPItem(contract=draft, ip_type=i.ip_type, number=i.number, title=i.title) for i in locked.ip_items.all()]
         )
+        draft.brokers.set(locked.brokers.all())
         _event(draft, "change", actor=actor, to_status=draft.status, data={"previous": locked.pk})
         _event(
             locked,

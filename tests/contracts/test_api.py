@@ -1,6 +1,7 @@
 """The contracts API: the permission matrix, the workflow as actions, errors with stable codes."""
 
 import threading
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -403,3 +404,26 @@ def test_the_certificate_pdf_through_the_api(api_for, seller, make_user, make_co
     draft = make_contract("draft")
     response = api_for(seller).get(reverse("api:contract-certificate", args=[draft.pk]))
     assert (response.status_code, response.json()["code"]) == (409, "no_certificate")
+
+
+def test_the_brokers_who_brokered_a_contract_are_on_its_record(api_for, seller, make_user, client_for, db):
+    from apps.institutions.models import Broker
+    from apps.institutions.services import BrokerInput, broker_register
+
+    province = make_user(Role.PROVINCE_ADMIN)
+    broker = broker_register(
+        actor=province,
+        data=BrokerInput(
+            name="李经纪", title="senior", certificate_number="JJR-1", certified_on=date(2024, 1, 1), region="130108"
+        ),
+    )
+    client = api_for(seller)
+    response = client.post(LIST, payload(brokers=[broker.pk]), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["brokers"] == [broker.pk]
+    contract = Contract.objects.get(pk=response.json()["id"])
+    assert list(broker.contracts.all()) == [contract]
+    assert "李经纪" in client_for(seller).get(contract.get_absolute_url()).content.decode()
+    assert client.post(LIST, payload(brokers=[broker.pk + 999]), format="json").json()["code"] == "unknown_broker"
+    Broker.objects.filter(pk=broker.pk).update(is_active=False)
+    assert client.post(LIST, payload(brokers=[broker.pk]), format="json").json()["field"] == "brokers"

@@ -422,7 +422,8 @@ def test_doc_json_schema_of_the_contract_form():
 
     assert schema["type"] == "object"
     fields = set(services.ContractInput.__dataclass_fields__) - {"broker"}
-    assert fields | {"seller"} == set(schema["properties"])
+    # The API names the intermediary institution "intermediary" (the model's "broker").
+    assert fields | {"seller", "intermediary"} == set(schema["properties"])
     required = {
         name
         for name, spec in services.ContractInput.__dataclass_fields__.items()
