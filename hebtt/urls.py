@@ -13,7 +13,8 @@ from apps.contracts.api import (
     TaxReliefApi,
 )
 from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
-from apps.institutions.api import InstitutionViewSet
+from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi, InstitutionViewSet
+from apps.institutions.broker_api import BrokerViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -23,6 +24,7 @@ router.register("codes", CodeViewSet, basename="code")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("contract-incomes", IncomeViewSet, basename="contract-income")
 router.register("institutions", InstitutionViewSet, basename="institution")
+router.register("brokers", BrokerViewSet, basename="broker")
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -32,6 +34,9 @@ api_v1 = [
     path("contracts/imports/<int:pk>/", ContractImportJobApi.as_view(), name="contract-import-job"),
     path("contracts/tax-relief/", TaxReliefApi.as_view(), name="contract-tax-relief"),
     path("contracts/<int:pk>/certificate.pdf", ContractCertificateApi.as_view(), name="contract-certificate"),
+    # Before the router, for the same reason.
+    path("institutions/directory/", InstitutionDirectoryApi.as_view(), name="institution-directory"),
+    path("institutions/export.xlsx", InstitutionExportApi.as_view(), name="institution-export"),
     path("", include(router.urls)),
 ]
 

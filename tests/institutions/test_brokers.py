@@ -115,3 +115,16 @@ def test_the_public_directory_searches_and_hides_phones(province):
     assert [b.name for b in selectors.broker_directory(title="senior")] == ["张经理"]
     listed = selectors.broker_directory()[0]
     assert "phone" in listed.get_deferred_fields()
+
+
+def test_the_broker_directory_api_is_public_and_hides_phones(province, client):
+    from rest_framework.test import APIClient
+
+    broker = services.broker_register(actor=province, data=broker_input())
+    api = APIClient()
+    body = api.get("/api/v1/brokers/", {"tech_field": "03"}).json()
+    assert [row["name"] for row in body["results"]] == ["李经纪"]
+    assert "phone" not in body["results"][0]
+    assert api.get(f"/api/v1/brokers/{broker.pk}/").json()["certificate_number"] == "JJR-2025-000123"
+    Broker.objects.filter(pk=broker.pk).update(is_active=False)
+    assert api.get(f"/api/v1/brokers/{broker.pk}/").status_code == 404
