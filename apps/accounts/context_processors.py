@@ -5,5 +5,6 @@ from apps.core.navigation import nav_for
 def navigation(request):
     actor = actor_for(getattr(request, "user", None))
     if not actor.is_authenticated:
-        return {"nav_entries": [], "actor_roles": set()}
+        # Public entries (e.g. the institution directory) only: every other entry asks a policy, which says no.
+        return {"nav_entries": nav_for(actor), "actor_roles": set()}
     return {"nav_entries": nav_for(actor), "actor_roles": actor.roles}

@@ -7,7 +7,7 @@ class InstitutionsConfig(AppConfig):
     verbose_name = _("Transfer institutions and platforms")
 
     def ready(self):
-        from apps.institutions import policies  # noqa: F401 - registers the policy rules
+        from apps.institutions import home, policies  # noqa: F401 - registers navigation, cards, the policy rules
 
     def load_reference_data(self, directory) -> int:
         from apps.institutions.services import institution_kinds_load

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,6 +125,12 @@ def institution_input_validate(data: InstitutionInput) -> dict:
         raise InvalidInput(_("Choose the city or county of Hebei where the institution is."), field="region")
     if data.recognised_on and data.recognised_on > timezone.localdate():
         raise InvalidInput(_("The recognition date is in the future."), field="recognised_on")
+    website = (data.website or "").strip()
+    if website:
+        try:
+            URLValidator(schemes=["http", "https"])(website)
+        except ValidationError:
+            raise InvalidInput(_("Enter the website as an http or https address."), field="website") from None
     return {
         "name": name,
         "kind": kind,
@@ -132,7 +140,7 @@ def institution_input_validate(data: InstitutionInput) -> dict:
         "document_number": (data.document_number or "").strip(),
         "description": (data.description or "").strip(),
         "address": (data.address or "").strip(),
-        "website": (data.website or "").strip(),
+        "website": website,
         "public_phone": (data.public_phone or "").strip(),
         "contact_name": (data.contact_name or "").strip(),
         "contact_phone": (data.contact_phone or "").strip(),
