@@ -281,7 +281,7 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
         ip_items.append(IPItem(ip_type=ip_type, number=number, title=(item.title or "").strip()))
     brokers = list(data.brokers or [])
     if any(not broker.is_active for broker in brokers):
-        raise InvalidInput(_("A broker named is no longer active."), field="brokers")
+        raise InvalidInput(_("One of the brokers named is no longer active."), field="brokers")
     if data.broker is not None and not data.broker.is_active:
         raise InvalidInput(_("The intermediary institution is not active."), field="broker")
     return {"fields": values, "deductions": deductions, "ip_items": ip_items, "brokers": brokers}

@@ -42,7 +42,7 @@ class InstitutionFilter(django_filters.FilterSet):
     """The filters of the list and the export: status, kind, level, assessment unit, free text."""
 
     status = django_filters.MultipleChoiceFilter(choices=InstitutionStatus.choices, label=_("Status"))
-    kind = django_filters.CharFilter(field_name="kind_id", label=_("Kind"))
+    kind = django_filters.CharFilter(field_name="kind_id", label=_("Institution kind"))
     level = django_filters.ChoiceFilter(choices=InstitutionLevel.choices, label=_("Level"))
     unit = django_filters.CharFilter(field_name="region__unit_id", label=_("Assessment unit"))
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))

@@ -16,7 +16,7 @@ from apps.contracts.exports import _header, _label
 COLUMNS = (
     # (msgid, width); the first eleven are the import's columns (apps.institutions.imports.EXPORT_LABELS)
     (gettext_noop("Name"), 36),
-    (gettext_noop("Kind"), 22),
+    (gettext_noop("Institution kind"), 22),
     (gettext_noop("Level"), 12),
     (gettext_noop("Region code"), 10),
     (gettext_noop("Recognised on"), 12),

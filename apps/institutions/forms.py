@@ -29,7 +29,7 @@ class InstitutionForm(forms.Form):
 
     host = forms.TypedChoiceField(label=_("Host organisation"), coerce=int, required=False)
     name = forms.CharField(label=_("Name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"))
+    kind = forms.ChoiceField(label=_("Institution kind"))
     level = forms.ChoiceField(label=_("Level of recognition"), choices=BLANK + list(InstitutionLevel.choices))
     region = forms.ChoiceField(
         label=_("City or county"), help_text=_("Where the institution is, in Hebei; it decides the reviewing bureau.")
@@ -154,7 +154,7 @@ class InstitutionFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or services")}),
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=BLANK + list(InstitutionStatus.choices))
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    kind = forms.ChoiceField(label=_("Institution kind"), required=False)
     level = forms.ChoiceField(label=_("Level"), required=False, choices=BLANK + list(InstitutionLevel.choices))
     unit = forms.ChoiceField(label=_("Assessment unit"), required=False)
     ordering = forms.ChoiceField(label=_("Order by"), required=False, choices=ORDERING_CHOICES)

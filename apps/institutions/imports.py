@@ -72,7 +72,7 @@ COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 # The header labels of the exported workbook, so that it reads back (msgid -> column).
 EXPORT_LABELS = {
     "Name": "name",
-    "Kind": "kind",
+    "Institution kind": "kind",
     "Level": "level",
     "Region code": "region",
     "Recognised on": "recognised_on",

@@ -266,7 +266,7 @@ class Broker(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=64)
     role = models.CharField(_("role"), max_length=16, choices=BrokerRole.choices, default=BrokerRole.BROKER)
-    title = models.CharField(_("title"), max_length=16, choices=BrokerTitle.choices)
+    title = models.CharField(_("professional title"), max_length=16, choices=BrokerTitle.choices)
     certificate_number = models.CharField(_("certificate number"), max_length=64, unique=True)
     certified_on = models.DateField(_("certified on"))
     affiliation = models.ForeignKey(
