@@ -45,6 +45,8 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("contracts/", include("apps.contracts.urls")),
     path("verify/", include("apps.contracts.public_urls")),
+    path("institutions/reports/", include("apps.institutions.report_urls")),
+    path("institutions/brokers/", include("apps.institutions.broker_urls")),
     path("institutions/", include("apps.institutions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
