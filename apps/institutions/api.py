@@ -2,11 +2,9 @@
 
 Serializers only parse and present; every write goes through ``apps.institutions.services`` so the
 API, the pages and the importer refuse the same things with the same error codes. Lists are the
-selectors' scoped querysets, narrowed by ``InstitutionFilter``.
+selectors' scoped querysets, narrowed by ``apps.institutions.filters.InstitutionFilter``.
 """
 
-import django_filters
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,36 +33,9 @@ from apps.institutions import policies as institution_policies
 from apps.institutions import selectors, services
 from apps.institutions.models import Institution, InstitutionLevel, InstitutionStatus, InstitutionStep
 
-# Filters ---------------------------------------------------------------------------------------
-
-
-class InstitutionFilter(django_filters.FilterSet):
-    """The filters of the list and the export: status, kind, level, assessment unit, free text."""
-
-    status = django_filters.MultipleChoiceFilter(choices=InstitutionStatus.choices, label=_("Status"))
-    kind = django_filters.CharFilter(field_name="kind_id", label=_("Institution kind"))
-    level = django_filters.ChoiceFilter(choices=InstitutionLevel.choices, label=_("Level"))
-    unit = django_filters.CharFilter(field_name="region__unit_id", label=_("Assessment unit"))
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-
-    class Meta:
-        model = Institution
-        fields = []
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(document_number__icontains=value) | Q(host__name__icontains=value)
-        )
-
 
 def _filtered(request):
-    filterset = InstitutionFilter(request.query_params, queryset=selectors.institution_list(actor=request.user))
-    if not filterset.is_valid():
-        raise InvalidInput(code="invalid_filter", params=filterset.errors)
-    return filterset.qs
+    return selectors.institution_list(actor=request.user, filters=request.query_params)
 
 
 FILTER_PARAMETERS = [

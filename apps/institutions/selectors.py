@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts import policies
-from apps.core.errors import NotFound
+from apps.core.errors import InvalidInput, NotFound
 from apps.core.selectors import assessment_units
 from apps.institutions.models import (
     PROVINCIAL_AND_ABOVE,
@@ -29,9 +29,17 @@ PUBLIC_FIELDS = (
 )
 
 
-def institution_list(*, actor, action: str = "institution.view") -> QuerySet:
-    queryset = Institution.objects.select_related("kind", "region", "host")
-    return policies.scope(actor, action, queryset).order_by("name", "pk")
+def institution_list(*, actor, action: str = "institution.view", filters=None) -> QuerySet:
+    """Institutions the actor may ``action``, narrowed by ``InstitutionFilter`` when ``filters`` are given."""
+    from apps.institutions.filters import InstitutionFilter
+
+    queryset = policies.scope(actor, action, Institution.objects.select_related("kind", "region", "host"))
+    if filters:
+        filterset = InstitutionFilter(filters, queryset=queryset)
+        if not filterset.is_valid():
+            raise InvalidInput(code="invalid_filter", params=filterset.errors)
+        queryset = filterset.qs
+    return queryset.order_by("name", "pk")
 
 
 def institution_get(*, actor, pk: int, action: str = "institution.view") -> Institution:

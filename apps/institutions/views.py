@@ -46,10 +46,10 @@ def _detail_url(institution) -> str:
 
 
 def _filter(queryset, values: dict):
-    """Narrow an institution queryset by the filter form's values.
+    """Narrow an institution queryset (already scoped by the selector) by the filter form's values.
 
-    Kept here rather than in ``selectors`` while the lead reworks that module; it only narrows a
-    queryset the selector has already scoped to the user.
+    The pages' form has one status and a sort order; the API's ``filters.InstitutionFilter`` takes
+    several statuses. Both narrow the same scoped queryset.
     """
     q = values.get("q", "").strip()
     if q:
