@@ -28,6 +28,26 @@ register_nav(
         icon="clipboard-check",
     )
 )
+register_nav(
+    NavEntry(
+        key="institution-reports",
+        label=_("Annual reports"),
+        url_name="institutions_reports:index",
+        visible=lambda actor: actor.has_role(*HOST_ROLES, *REGION_OVERSIGHT_ROLES),
+        order=33,
+        icon="journal-check",
+    )
+)
+register_nav(
+    NavEntry(
+        key="institution-evaluation",
+        label=_("Annual evaluation"),
+        url_name="institutions_reports:evaluations",
+        visible=lambda actor: may(actor, "institution.approve"),
+        order=34,
+        icon="award",
+    )
+)
 # The directory is public: the entry is for everyone, signed in or not.
 register_nav(
     NavEntry(
@@ -37,6 +57,26 @@ register_nav(
         visible=lambda actor: True,
         order=32,
         icon="journal-text",
+    )
+)
+register_nav(
+    NavEntry(
+        key="broker-directory",
+        label=_("Broker directory"),
+        url_name="institutions_brokers:index",
+        visible=lambda actor: True,
+        order=35,
+        icon="person-badge",
+    )
+)
+register_nav(
+    NavEntry(
+        key="brokers",
+        label=_("Technology brokers"),
+        url_name="institutions_brokers:manage",
+        visible=lambda actor: may(actor, "broker.manage"),
+        order=36,
+        icon="person-gear",
     )
 )
 

@@ -6,4 +6,7 @@ app_name = "institutions_reports"
 
 urlpatterns = [
     path("", report_views.index, name="index"),
+    path("<int:pk>/<int:year>/", report_views.report_file, name="file"),
+    path("evaluations/", report_views.evaluation_ranking, name="evaluations"),
+    path("evaluations/<int:pk>/<int:year>/", report_views.evaluation_create, name="evaluate"),
 ]

@@ -425,7 +425,7 @@ def broker_register(*, actor, data: BrokerInput, affiliation: Organisation | Non
     if data.certified_on > timezone.localdate():
         raise InvalidInput(_("The certification date is in the future."), field="certified_on")
     region = Region.objects.filter(code=data.region, is_active=True, unit__isnull=False).first()
-    if region is None:
+    if region is None or region.code[:2] != settings.HEBTT_PROVINCE_CODE[:2]:
         raise InvalidInput(_("Choose the city or county of Hebei where the broker works."), field="region")
     fields = list(data.tech_fields or [])
     known = set(Code.objects.filter(list=CodeList.TECH_FIELD, code__in=fields).values_list("code", flat=True))

@@ -502,5 +502,5 @@ def test_anonymous_visitors_see_only_the_directory_in_the_navigation(client):
     from django.urls import reverse
 
     response = client.get(reverse("core:home"), follow=True)
-    assert [entry.key for entry in response.context["nav_entries"]] == ["institution-directory"]
+    assert [entry.key for entry in response.context["nav_entries"]] == ["institution-directory", "broker-directory"]
     assert f'href="{reverse("institutions:directory")}"' in response.content.decode()
