@@ -15,6 +15,7 @@ from apps.contracts.api import (
 from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
 from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi, InstitutionViewSet
 from apps.institutions.broker_api import BrokerViewSet
+from apps.institutions.broker_io_api import BrokerExportApi, BrokerImportApi
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -37,6 +38,8 @@ api_v1 = [
     # Before the router, for the same reason.
     path("institutions/directory/", InstitutionDirectoryApi.as_view(), name="institution-directory"),
     path("institutions/export.xlsx", InstitutionExportApi.as_view(), name="institution-export"),
+    path("brokers/export.xlsx", BrokerExportApi.as_view(), name="broker-export"),
+    path("brokers/import/", BrokerImportApi.as_view(), name="broker-import"),
     path("", include(router.urls)),
 ]
 

@@ -1,0 +1,73 @@
+"""API of the broker lists: the .xlsx export of the brokers one manages, and the province's import.
+
+Both call the same functions as the management command (``apps.institutions.broker_imports`` and
+``apps.institutions.broker_exports``), so the API refuses the same files with the same errors.
+"""
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
+from apps.core.api import ErrorSerializer
+
+ERRORS = {400: ErrorSerializer, 403: ErrorSerializer}
+
+
+class BrokerImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class BrokerImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rows = serializers.IntegerField()
+
+
+@extend_schema(
+    request=None,
+    responses={(200, XLSXRenderer.media_type): OpenApiTypes.BINARY, **ERRORS},
+    tags=["institutions"],
+)
+class BrokerExportApi(BinaryErrorsAsJsonMixin, APIView):
+    """The brokers the caller may manage (the province all, an institution its own), as an .xlsx the import reads."""
+
+    renderer_classes = [XLSXRenderer, JSONRenderer]
+
+    def get(self, request):
+        from apps.institutions.broker_exports import brokers_for_export, brokers_workbook
+
+        content = brokers_workbook(brokers=brokers_for_export(actor=request.user))
+        response = HttpResponse(content, content_type=XLSXRenderer.media_type)
+        response["Content-Disposition"] = f'attachment; filename="brokers-{timezone.localdate():%Y%m%d}.xlsx"'
+        return response
+
+
+@extend_schema(
+    request={"multipart/form-data": BrokerImportUploadSerializer},
+    responses={200: BrokerImportResultSerializer, **ERRORS},
+    tags=["institutions"],
+)
+class BrokerImportApi(APIView):
+    """Import a list of brokers (xlsx or CSV, docs/institutions-exchange.md), the province only: all or nothing.
+
+    The answer is 200 with the counts, or 400 ``import_rejected`` with every bad row (row, column, message).
+    """
+
+    parser_classes = [MultiPartParser]
+
+    def post(self, request):
+        from apps.institutions.broker_imports import brokers_import
+
+        serializer = BrokerImportUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        result = brokers_import(actor=request.user, file=upload, filename=upload.name)
+        return Response(BrokerImportResultSerializer(result).data)
