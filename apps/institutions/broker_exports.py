@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.accounts import policies
-from apps.accounts.models import Role
 from apps.contracts.exports import _header, _label
 from apps.core.models import Code, CodeList
-from apps.institutions.models import Broker
+from apps.institutions import selectors
 
 COLUMNS = (
     # (msgid, width); the first ten are the import's columns (apps.institutions.broker_imports.EXPORT_LABELS)
@@ -42,11 +41,8 @@ FIELD_SEPARATOR = "、"
 
 def brokers_for_export(*, actor) -> QuerySet:
     """The brokers ``actor`` may manage: the province all, an institution's users those of their institutions."""
-    checked = policies.check(actor, "broker.manage")
-    queryset = Broker.objects.select_related("region", "affiliation").order_by("certificate_number")
-    if checked.is_superuser or checked.has_role(Role.PROVINCE_ADMIN):
-        return queryset
-    return queryset.filter(affiliation_id__in=checked.organisation_ids(Role.INSTITUTION))
+    policies.check(actor, "broker.manage")
+    return selectors.broker_list(actor=actor).order_by("certificate_number")
 
 
 def _values(broker, field_names: dict[str, str]) -> list:

@@ -39,11 +39,7 @@ def _is_province(user) -> bool:
 
 def _brokers_managed(user) -> QuerySet:
     """The brokers ``user`` manages: all for the province, else those of their institution organisations."""
-    actor = policies.actor_for(user)
-    queryset = Broker.objects.select_related("region", "affiliation")
-    if _is_province(user):
-        return queryset
-    return queryset.filter(affiliation_id__in=actor.organisation_ids(Role.INSTITUTION))
+    return selectors.broker_list(actor=user)
 
 
 def _broker_managed_get(user, pk: int) -> Broker:

@@ -61,7 +61,13 @@ def _may_approve(actor: Actor, institution) -> bool:
     return actor.has_role(Role.PROVINCE_ADMIN)
 
 
-@rule("broker.manage")
+def _brokers_managed(actor: Actor, queryset: QuerySet) -> QuerySet:
+    if actor.has_role(Role.PROVINCE_ADMIN):
+        return queryset
+    return queryset.filter(affiliation_id__in=actor.organisation_ids(Role.INSTITUTION))
+
+
+@rule("broker.manage", scope=_brokers_managed)
 def _may_manage_broker(actor: Actor, broker) -> bool:
     """Register brokers and record their training: the province, or the users of the broker's affiliation."""
     if actor.has_role(Role.PROVINCE_ADMIN):

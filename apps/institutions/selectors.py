@@ -154,3 +154,11 @@ def broker_counts(*, trained_only: bool = False) -> dict[str, int]:
     counts = {title: counted.get(title, 0) for title in BrokerTitle.values}
     counts["total"] = sum(counts.values())
     return counts
+
+
+def broker_list(*, actor) -> QuerySet:
+    """The brokers ``actor`` manages: all for the province, those of their institutions for an institution's users."""
+    from apps.institutions.models import Broker
+
+    queryset = Broker.objects.select_related("region", "affiliation")
+    return policies.scope(actor, "broker.manage", queryset).order_by("name", "pk")
