@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.contracts",
     "apps.institutions",
+    "apps.achievements",
 ]
 
 MIDDLEWARE = [

@@ -51,6 +51,8 @@ urlpatterns = [
     path("institutions/reports/", include("apps.institutions.report_urls")),
     path("institutions/brokers/", include("apps.institutions.broker_urls")),
     path("institutions/", include("apps.institutions.urls")),
+    path("market/packages/", include("apps.achievements.package_urls")),
+    path("market/", include("apps.achievements.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

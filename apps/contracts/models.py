@@ -221,6 +221,23 @@ class Contract(TimeStampedModel):
     brokers = models.ManyToManyField(
         "institutions.Broker", verbose_name=_("technology brokers"), blank=True, related_name="contracts"
     )
+    # The marketplace listings the contract realises: registering it closes the loop (achievements app).
+    achievement = models.ForeignKey(
+        "achievements.Achievement",
+        verbose_name=_("achievement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    need = models.ForeignKey(
+        "achievements.Need",
+        verbose_name=_("technology need"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
 
     # The seller as declared (copied from the organisation, or imported). ``*_region`` is the most
     # precise region the portal holds (outside Hebei: the province); ``*_region_code`` is as declared.

@@ -1,6 +1,7 @@
 """Reference data shared by every app: regions (GB/T 2260), countries and the official code lists."""
 
 import pghistory
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -153,3 +154,32 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.note}"
+
+
+class Notification(models.Model):
+    """An in-app notice to one user (a match, a subscription hit, a deal step); emailed in a digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=32)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="core_notification_unread"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(emailed_at__isnull=True), name="core_notification_unsent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,1 @@
+"""API of achievements, needs, their matches, subscriptions and deals."""

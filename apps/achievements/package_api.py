@@ -1,0 +1,1 @@
+"""API of packages and catalogue editions."""
