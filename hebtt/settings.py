@@ -288,6 +288,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.contracts.tasks.registration_deadline_reminder_task",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-sat"),
     },
+    "achievements-needs-expire": {
+        "task": "apps.achievements.tasks.needs_expire_task",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "achievements-notification-digest": {
+        "task": "apps.achievements.tasks.notification_digest_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # Portal settings
@@ -298,6 +306,9 @@ HEBTT_PENDING_ACTIVATION_REMINDER_DAYS = env.int("HEBTT_PENDING_ACTIVATION_REMIN
 HEBTT_ANNUAL_REPORT_DUE = env("HEBTT_ANNUAL_REPORT_DUE", default="03-31")
 HEBTT_DEADLINE_WARNING_WORKING_DAYS = env.int("HEBTT_DEADLINE_WARNING_WORKING_DAYS", default=2)
 HEBTT_CONTRACT_PDF_MAX_BYTES = env.int("HEBTT_CONTRACT_PDF_MAX_BYTES", default=20 * 1024 * 1024)
+# Listing files (achievements and needs): images (PNG, JPEG) and PDF documents.
+HEBTT_LISTING_IMAGE_MAX_BYTES = env.int("HEBTT_LISTING_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+HEBTT_LISTING_DOCUMENT_MAX_BYTES = env.int("HEBTT_LISTING_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 HEBTT_PUBLIC_URL = env("HEBTT_PUBLIC_URL", default="http://127.0.0.1:8000")
 HEBTT_SITE_NAME = _("Hebei Technology Transfer Portal")
 

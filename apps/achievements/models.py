@@ -115,7 +115,7 @@ class Achievement(Listing):
         help_text=_("Who would buy the product or service, and how the buyer of the technology earns from it."),
     )
     application_fields = models.TextField(_("application fields"), blank=True)
-    maturity = models.CharField(_("maturity"), max_length=8)
+    maturity = models.CharField(_("maturity"), max_length=16)
     ip_type = models.CharField(_("intellectual property type"), max_length=16, default="none")
     ip_numbers = ArrayField(
         models.CharField(max_length=20), verbose_name=_("patent or registration numbers"), default=list, blank=True
@@ -166,7 +166,7 @@ class Need(Listing):
         _("budget up to (yuan)"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
-    desired_maturity = models.CharField(_("maturity wanted"), max_length=8, blank=True)
+    desired_maturity = models.CharField(_("maturity wanted"), max_length=16, blank=True)
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
 
     class Meta:
@@ -278,7 +278,7 @@ class Match(models.Model):
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
     achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="matches")
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
-    # {"terms": [...], "field": bool, "push_fields": [...], "region": "same_unit"|"province"|"jingjinji"|"",
+    # {"terms": [...], "field": bool, "push_fields": [...], "region": "same_unit"|"hebei"|"jingjinji"|"",
     #  "maturity": bool, "budget": bool}
     reasons = models.JSONField(_("reasons"), default=dict)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import Organisation
 from apps.accounts.policies import actor_for
+from apps.achievements.selectors import listings_for_contract
 from apps.contracts import policies as contract_policies
 from apps.contracts import selectors, services
 from apps.contracts.filters import ContractFilter
@@ -99,6 +100,18 @@ class ContractInputSerializer(serializers.Serializer):
         default=list,
         help_text=_("The technology brokers who brokered the contract (ids of /api/v1/brokers/)."),
     )
+    achievement = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The seller's published achievement the contract realises (id of /api/v1/achievements/)."),
+    )
+    need = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The buyer's published technology need it answers (id of /api/v1/needs/)."),
+    )
 
     def to_input(self) -> services.ContractInput:
         from apps.institutions.models import Broker
@@ -121,6 +134,7 @@ class ContractInputSerializer(serializers.Serializer):
             data["buyer"] = Organisation.objects.filter(pk=buyer_id, status="active").first()
             if data["buyer"] is None:
                 raise InvalidInput(_("No such active organisation."), code="unknown_buyer", field="buyer")
+        data["achievement"], data["need"] = listings_for_contract(data.pop("achievement", None), data.pop("need", None))
         data["deductions"] = [services.DeductionInput(**line) for line in data["deductions"]]
         data["ip_items"] = [services.IPItemInput(**item) for item in data["ip_items"]]
         return services.ContractInput(**data)
@@ -147,8 +161,8 @@ class ContractSerializer(serializers.ModelSerializer):
             "buyer_party_type", "office", "office_code", "submitted_at", "accepted_on", "decision_due",
             "second_review", "is_overdue", "decided_at", "registration_number", "registered_on", "refusal_reason",
             "revocation_reason", "status_note", "is_external", "external_source", "external_id", "has_attachment",
-            "attachment_name", "attachment_size", "deductions", "ip_items", "broker", "brokers", "created_at",
-            "updated_at",
+            "attachment_name", "attachment_size", "deductions", "ip_items", "broker", "brokers", "achievement",
+            "need", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.forms import add_domain_error
+from apps.achievements.selectors import listings_for_contract
 from apps.contracts.models import REVIEW_STATES, ContractStatus, DeductionKind, RegistrationOffice
 from apps.contracts.services import ContractInput, DeductionInput, IPItemInput
 from apps.core.models import Code, CodeList, Country
@@ -84,6 +85,18 @@ class ContractForm(forms.Form):
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
+    achievement = forms.IntegerField(
+        label=_("Achievement number"),
+        required=False,
+        min_value=1,
+        help_text=_("If the contract realises one of your published achievements: its number on the marketplace."),
+    )
+    need = forms.IntegerField(
+        label=_("Technology need number"),
+        required=False,
+        min_value=1,
+        help_text=_("If it answers the buyer's published technology need: its number on the marketplace."),
+    )
 
     buyer_name = forms.CharField(label=_("Buyer name"), max_length=200)
     buyer_credit_code = forms.CharField(
@@ -221,6 +234,7 @@ class Declaration:
             buyer_region=data["buyer_region"],
             buyer_country=data["buyer_country"],
             buyer_party_type=data["buyer_party_type"],
+            **dict(zip(("achievement", "need"), listings_for_contract(data["achievement"], data["need"]), strict=True)),
             deductions=[
                 DeductionInput(
                     kind=f.cleaned_data["kind"],

@@ -118,6 +118,8 @@ class ContractInput:
     contact_phone: str = ""
     broker: Organisation | None = None
     brokers: list = field(default_factory=list)  # institutions.Broker: the people who brokered it
+    achievement: object | None = None  # achievements.Achievement the contract realises (the seller's own)
+    need: object | None = None  # achievements.Need it answers (the buyer's own)
     deductions: list[DeductionInput] = field(default_factory=list)
     ip_items: list[IPItemInput] = field(default_factory=list)
 
@@ -284,6 +286,11 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
         raise InvalidInput(_("One of the brokers named is no longer active."), field="brokers")
     if data.broker is not None and not data.broker.is_active:
         raise InvalidInput(_("The intermediary institution is not active."), field="broker")
+    if data.achievement is not None or data.need is not None:
+        from apps.achievements.services import listing_for_contract_check
+
+        listing_for_contract_check(seller=seller, buyer=data.buyer, achievement=data.achievement, need=data.need)
+    values.update(achievement=data.achievement, need=data.need)
     return {"fields": values, "deductions": deductions, "ip_items": ip_items, "brokers": brokers}
 
 
@@ -701,7 +708,18 @@ REGISTRATION_FIELDS = ("registration_number", "registered_on", "verification_cod
 
 
 def _issue_registration(locked: Contract) -> None:
-    """Give the contract its number (a change keeps its contract's number) and a new verification code."""
+    """Give the contract its number (a change keeps its contract's number) and a new verification code.
+
+    A contract that names an achievement or a need then closes the marketplace's loop.
+    """
+    _number(locked)
+    if locked.achievement_id or locked.need_id:
+        from apps.achievements.services import listings_realised
+
+        listings_realised(contract=locked)
+
+
+def _number(locked: Contract) -> None:
     locked.decided_at = timezone.now()
     locked.verification_code = new_verification_code()
     if locked.previous_id:

@@ -202,6 +202,8 @@ def _initial_from(contract) -> dict:
             },
             "buyer_region": contract.buyer_region_code,
             "buyer_country": contract.buyer_country_id,
+            "achievement": contract.achievement_id,
+            "need": contract.need_id,
         },
         "deductions": [
             {"kind": d.kind, "description": d.description, "amount": d.amount} for d in contract.deductions.all()
