@@ -498,9 +498,10 @@ def test_a_website_that_is_not_http_is_shown_as_text_not_as_a_link(make_institut
     assert 'href="javascript:' not in page
 
 
-def test_anonymous_visitors_see_only_the_directory_in_the_navigation(client):
+def test_anonymous_visitors_see_only_the_public_pages_in_the_navigation(client):
     from django.urls import reverse
 
     response = client.get(reverse("core:home"), follow=True)
-    assert [entry.key for entry in response.context["nav_entries"]] == ["institution-directory", "broker-directory"]
+    keys = [entry.key for entry in response.context["nav_entries"]]
+    assert keys == ["institution-directory", "broker-directory", "marketplace"]
     assert f'href="{reverse("institutions:directory")}"' in response.content.decode()
