@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api import MeApi, OrganisationViewSet, TokenObtainApi
+from apps.achievements.api import AchievementViewSet, DealViewSet, NeedViewSet, SubscriptionViewSet
+from apps.achievements.exchange_api import ListingsExportJsonApi, ListingsExportXlsxApi, ListingsImportApi
+from apps.achievements.package_api import CatalogueEditionViewSet, PackageViewSet
 from apps.contracts.api import (
     ContractCertificateApi,
     ContractImportApi,
@@ -12,6 +15,7 @@ from apps.contracts.api import (
     IncomeViewSet,
     TaxReliefApi,
 )
+from apps.core.notification_api import NotificationViewSet
 from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
 from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi, InstitutionViewSet
 from apps.institutions.broker_api import BrokerViewSet
@@ -26,6 +30,13 @@ router.register("contracts", ContractViewSet, basename="contract")
 router.register("contract-incomes", IncomeViewSet, basename="contract-income")
 router.register("institutions", InstitutionViewSet, basename="institution")
 router.register("brokers", BrokerViewSet, basename="broker")
+router.register("packages", PackageViewSet, basename="package")
+router.register("catalogue-editions", CatalogueEditionViewSet, basename="catalogue-edition")
+router.register("achievements", AchievementViewSet, basename="achievement")
+router.register("needs", NeedViewSet, basename="need")
+router.register("deals", DealViewSet, basename="deal")
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -40,6 +51,9 @@ api_v1 = [
     path("institutions/export.xlsx", InstitutionExportApi.as_view(), name="institution-export"),
     path("brokers/export.xlsx", BrokerExportApi.as_view(), name="broker-export"),
     path("brokers/import/", BrokerImportApi.as_view(), name="broker-import"),
+    path("achievements/exchange.json", ListingsExportJsonApi.as_view(), name="listings-export-json"),
+    path("achievements/exchange.xlsx", ListingsExportXlsxApi.as_view(), name="listings-export-xlsx"),
+    path("achievements/exchange/", ListingsImportApi.as_view(), name="listings-import"),
     path("", include(router.urls)),
 ]
 
