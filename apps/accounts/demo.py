@@ -119,6 +119,25 @@ DEMO_ACCOUNTS = [
         "130104",
         "022",
     ),
+    # Second users of the university and of the enterprise: a listing is reviewed by another user of its unit.
+    DemoAccount(
+        "demo_university_reviewer",
+        "高校成果审核人",
+        Role.UNIVERSITY,
+        "冀中理工大学",
+        OrganisationKind.UNIVERSITY,
+        "130104",
+        "022",
+    ),
+    DemoAccount(
+        "demo_enterprise_reviewer",
+        "企业信息审核人",
+        Role.ENTERPRISE,
+        "石家庄智航电子科技有限公司",
+        OrganisationKind.ENTERPRISE,
+        "130108",
+        "150",
+    ),
     DemoAccount(
         "demo_institution",
         "技术转移机构联系人",

@@ -60,6 +60,8 @@ DEMO_ROLES = {
     "demo_enterprise": Role.ENTERPRISE,
     "demo_enterprise2": Role.ENTERPRISE,
     "demo_university": Role.UNIVERSITY,
+    "demo_university_reviewer": Role.UNIVERSITY,
+    "demo_enterprise_reviewer": Role.ENTERPRISE,
     "demo_institution": Role.INSTITUTION,
     "demo_broker": Role.BROKER,
 }
