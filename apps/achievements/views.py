@@ -30,7 +30,7 @@ from apps.accounts import policies
 from apps.accounts import selectors as account_selectors
 from apps.accounts.forms import add_domain_error
 from apps.accounts.models import Role
-from apps.accounts.policies import may
+from apps.accounts.policies import REGION_OVERSIGHT_ROLES, actor_for, may
 from apps.achievements import selectors, services
 from apps.achievements.forms import (
     AchievementFilterForm,
@@ -176,8 +176,32 @@ def achievement_index(request):
             "needs": needs,
             "push_fields": choices.push_fields,
             "may_publish": may(request.user, "achievement.publish") or may(request.user, "need.publish"),
+            "push_results": _push_results(request.user),
         },
     )
+
+
+PUSH_RESULT_LABELS = (
+    ("achievements_published", _("Achievements published")),
+    ("achievements_transferred", _("Achievements transferred")),
+    ("needs_published", _("Needs published")),
+    ("needs_fulfilled", _("Needs fulfilled")),
+    ("matches_pushed", _("Matches pushed")),
+    ("matches_succeeded", _("Matches closed by a registered contract")),
+    ("deals", _("Deals opened")),
+    ("deals_contracted", _("Deals contracted")),
+)
+
+
+def _push_results(user):
+    """For officials: the push's results in their area (the province, or their assessment unit)."""
+    actor = actor_for(user)
+    grants = [g for g in actor.grants if g.role in REGION_OVERSIGHT_ROLES]
+    if not grants:
+        return None
+    unit = None if any(g.region_level == "province" for g in grants) else grants[0].unit_code
+    figures = selectors.match_statistics(unit=unit)
+    return {"unit": unit, "rows": [(key, label, figures[key]) for key, label in PUSH_RESULT_LABELS]}
 
 
 def _public_list(request, kind: Kind, form_class, template):

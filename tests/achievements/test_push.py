@@ -138,3 +138,36 @@ def test_needs_expire_task(buyer, buyer_colleague, enterprise):
     assert tasks.needs_expire_task() == 1
     need.refresh_from_db()
     assert need.status == "expired"
+
+
+def test_match_statistics_count_the_loop_per_unit(make_published_achievement, make_published_need):
+    from django.utils import timezone
+
+    from apps.achievements.selectors import match_statistics
+
+    achievement = make_published_achievement("秸秆制肥", region="130104")  # 石家庄
+    need = make_published_need("秸秆利用", region="130108")  # 石家庄
+    other = make_published_need("管网监测", region="130203")  # 唐山
+    Match.objects.create(need=need, achievement=achievement, score=80, notified_at=timezone.now())
+    Match.objects.create(need=other, achievement=achievement, score=45, notified_at=timezone.now())
+    Achievement.objects.filter(pk=achievement.pk).update(status="transferred")
+    Need.objects.filter(pk=need.pk).update(status="fulfilled")
+    Match.objects.filter(need=need).update(succeeded_at=timezone.now())
+    province = match_statistics()
+    assert province["achievements_transferred"] == 1 and province["needs_published"] == 2
+    assert province["matches_pushed"] == 2 and province["matches_succeeded"] == 1
+    shijiazhuang = match_statistics(unit="130100")
+    assert shijiazhuang["needs_fulfilled"] == 1 and shijiazhuang["matches_pushed"] == 1
+    assert match_statistics(unit="130200")["matches_succeeded"] == 0
+
+
+def test_officials_see_the_push_results_of_their_area(client_for, make_user, make_published_achievement):
+    from django.urls import reverse
+
+    make_published_achievement("秸秆制肥", region="130104")
+    page = client_for(make_user(Role.CITY_OFFICIAL, region="130200")).get(reverse("achievements:index"))
+    assert page.context["push_results"]["unit"] == "130200"
+    assert {k: v for k, _label, v in page.context["push_results"]["rows"]}["achievements_published"] == 0
+    page = client_for(make_user(Role.PROVINCE_ADMIN)).get(reverse("achievements:index"))
+    assert 'id="push-results"' in page.content.decode()
+    assert client_for(make_user(Role.ENTERPRISE)).get(reverse("achievements:index")).context["push_results"] is None
