@@ -828,7 +828,8 @@ PUSH_MIN_SCORE = Decimal("40")
 
 
 def _push_matches(matches) -> int:
-    """Tell each need's enterprise of its new good matches (once per pair)."""
+    """Tell each need's enterprise of its new good matches (once per pair): a score of at least
+    ``PUSH_MIN_SCORE`` and at least one shared term."""
     fresh = list(
         Match.objects.filter(
             pk__in=[m.pk for m in matches],
@@ -842,6 +843,8 @@ def _push_matches(matches) -> int:
         need, achievement = match.need, match.achievement
         if need.status != N.PUBLISHED or achievement.status != A.PUBLISHED:
             continue
+        if not match.reasons.get("terms"):
+            continue  # field, region and fit alone do not make a push: the listings must share a subject
         notify(
             users=_members(need.publisher_id),
             kind="match",

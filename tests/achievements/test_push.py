@@ -67,6 +67,7 @@ def test_a_published_need_gets_its_matches_and_the_enterprise_is_told_once(
     told = Notification.objects.filter(kind="match", user__in=[buyer, buyer_colleague])
     assert told.count() == 2 * result["pushed"] and result["pushed"] >= 1
     assert straw.title in told.first().title
+    assert not told.filter(title__contains="工业机器人").exists()  # no shared subject, no push
     # Running the push again tells nobody twice.
     tasks.listing_push_task("need", need.pk)
     assert Notification.objects.filter(kind="match").count() == told.count()
