@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.contracts",
     "apps.institutions",
     "apps.achievements",
+    "apps.subsidies",
 ]
 
 MIDDLEWARE = [

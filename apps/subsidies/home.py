@@ -1,0 +1,1 @@
+"""Navigation entries and home-page cards of the subsidies app."""

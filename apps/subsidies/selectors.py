@@ -1,0 +1,100 @@
+"""Reads of the subsidies app, each scoped to what the actor may see."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.accounts import policies
+from apps.core.errors import NotFound
+from apps.core.selectors import assessment_units
+from apps.subsidies.filters import ApplicationFilter
+from apps.subsidies.models import (
+    Allocation,
+    Application,
+    ApplicationStatus,
+    Objection,
+    Programme,
+    ProgrammeStatus,
+)
+from apps.subsidies.services import programme_ledger
+
+S = ApplicationStatus
+
+
+def programme_list(*, actor=None) -> QuerySet:
+    """Published and closed programmes for everyone; drafts too for the province."""
+    queryset = Programme.objects.all()
+    if not policies.may(actor, "subsidy.decide"):
+        queryset = queryset.exclude(status=ProgrammeStatus.DRAFT)
+    return queryset
+
+
+def programme_get(*, actor=None, pk) -> Programme:
+    programme = programme_list(actor=actor).filter(pk=pk).first()
+    if programme is None:
+        raise NotFound()
+    return programme
+
+
+def programmes_open(*, today=None) -> QuerySet:
+    today = today or timezone.localdate()
+    return Programme.objects.filter(status=ProgrammeStatus.OPEN, window_opens__lte=today, window_closes__gte=today)
+
+
+def application_list(*, actor, filters=None, action="subsidy.view") -> QuerySet:
+    queryset = policies.scope(actor, action, Application.objects.select_related("programme", "applicant", "unit"))
+    if filters is not None:
+        queryset = ApplicationFilter(filters, queryset=queryset).qs
+    return queryset
+
+
+def application_get(*, actor, pk, action="subsidy.view") -> Application:
+    application = application_list(actor=actor, action=action).filter(pk=pk).first()
+    if application is None:
+        raise NotFound()
+    return application
+
+
+def application_items(application) -> QuerySet:
+    return application.items.select_related("contract", "rule").order_by("pk")
+
+
+def application_steps(application) -> QuerySet:
+    return application.steps.select_related("actor")
+
+
+def application_objections(application) -> QuerySet:
+    return Objection.objects.filter(application=application).select_related("filed_by", "resolved_by")
+
+
+def review_queue(*, actor) -> QuerySet | None:
+    """What awaits the actor: the city's first review, or the province's decisions and awards."""
+    if policies.may(actor, "subsidy.decide"):
+        states = (S.RECOMMENDED, S.IN_NOTICE, S.AWARDED)
+        return application_list(actor=actor).filter(status__in=states).order_by("submitted_at", "pk")
+    if policies.may(actor, "subsidy.city_review"):
+        return (
+            application_list(actor=actor, action="subsidy.city_review")
+            .filter(status=S.SUBMITTED)
+            .order_by("submitted_at", "pk")
+        )
+    return None
+
+
+def public_notice() -> QuerySet:
+    """Applications in public notice: what anyone may read (applicant, programme, award, dates)."""
+    return (
+        Application.objects.filter(status=S.IN_NOTICE, notice_until__gte=timezone.localdate())
+        .select_related("programme", "applicant", "unit")
+        .order_by("notice_until", "pk")
+    )
+
+
+def budget_overview(*, programme: Programme) -> dict:
+    """The programme's ledger and each unit's: allocation, committed, paid, remaining."""
+    allocations = {a.unit_id: a for a in Allocation.objects.filter(programme=programme)}
+    units = []
+    for unit in assessment_units():
+        ledger = programme_ledger(programme, unit=unit.code)
+        if unit.code in allocations or ledger["committed"]:
+            units.append({"unit": unit, **ledger})
+    return {"programme": programme_ledger(programme), "units": units}
