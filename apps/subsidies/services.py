@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -508,10 +509,12 @@ def _policy_items(programme, policies_claimed: list[PolicyInput], application=No
         number = normalise_patent_number(policy.patent_number or "")
         try:
             validate_patent_number(number)
-        except Exception:  # noqa: BLE001 - ValidationError; its message is the validator's
+        except ValidationError:
             raise InvalidInput(
                 _("Policy %(n)d: the patent number is not valid.") % {"n": index + 1}, field=f"{where}.patent_number"
             ) from None
+        # The key of "once per patent" is the bare number: ZL200310102344.5 and 200310102344.5 are one patent.
+        number = number.removeprefix("ZL").removeprefix("CN")
         if policy.insurance_product not in products:
             raise InvalidInput(_("Choose the insurance product."), field=f"{where}.insurance_product")
         key = (number, policy.insurance_product)
@@ -638,6 +641,7 @@ def _contact_values(data: ApplicationInput) -> dict:
 def application_create(*, actor, applicant: Organisation, programme: Programme, data: ApplicationInput) -> Application:
     """Draft an application: the items are checked and the award computed at once."""
     policies.check(actor, "subsidy.apply", applicant)
+    programme = Programme.objects.get(pk=programme.pk)  # its state as stored, not as the caller last saw it
     _check_applicant(programme, applicant)
     _check_window(programme)
     with transaction.atomic(), pghistory.context(action="subsidy.create", user=_actor_id(actor)):
