@@ -20,6 +20,7 @@ from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
 from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi, InstitutionViewSet
 from apps.institutions.broker_api import BrokerViewSet
 from apps.institutions.broker_io_api import BrokerExportApi, BrokerImportApi
+from apps.subsidies.api import SubsidyApplicationViewSet, SubsidyNoticeApi, SubsidyProgrammeViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -37,6 +38,8 @@ router.register("needs", NeedViewSet, basename="need")
 router.register("deals", DealViewSet, basename="deal")
 router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("subsidy-programmes", SubsidyProgrammeViewSet, basename="subsidy-programme")
+router.register("subsidy-applications", SubsidyApplicationViewSet, basename="subsidy-application")
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -54,6 +57,7 @@ api_v1 = [
     path("achievements/exchange.json", ListingsExportJsonApi.as_view(), name="listings-export-json"),
     path("achievements/exchange.xlsx", ListingsExportXlsxApi.as_view(), name="listings-export-xlsx"),
     path("achievements/exchange/", ListingsImportApi.as_view(), name="listings-import"),
+    path("subsidy-notice/", SubsidyNoticeApi.as_view(), name="subsidy-notice"),
     path("", include(router.urls)),
 ]
 

@@ -9,11 +9,14 @@ reviewers approving at the same moment are served one after the other and the se
 first's commitment. Nothing is deleted.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -33,6 +36,7 @@ from apps.subsidies.models import (
     ENDED_STATES,
     Allocation,
     Application,
+    ApplicationFile,
     ApplicationItem,
     ApplicationStatus,
     ApplicationStep,
@@ -734,7 +738,34 @@ def application_transition(*, actor, application: Application, action: str, note
             locked.items.update(is_active=False)
         locked.save(update_fields=update_fields)
         _step(locked, action, actor=actor, from_status=from_status, to_status=target, note=note)
+        if action in NOTIFY_APPLICANT:
+            _notify_applicant(locked, action, note)
     return locked
+
+
+NOTIFY_APPLICANT = {"city_return", "city_reject", "province_return", "province_reject", "award", "approve", "close"}
+
+
+def _notify_applicant(application: Application, action: str, note: str = "") -> None:
+    from apps.accounts.models import Membership
+    from apps.core.notifications import notify
+
+    users = [
+        m.user
+        for m in Membership.objects.filter(organisation_id=application.applicant_id, is_active=True).select_related(
+            "user"
+        )
+    ]
+    transaction.on_commit(
+        lambda: notify(
+            users=users,
+            kind=f"subsidy.{action}",
+            title=_("Subsidy application “%(programme)s”: %(action)s")
+            % {"programme": application.programme.name, "action": ACTION_LABELS[action]},
+            body=note,
+            url=application.get_absolute_url(),
+        )
+    )
 
 
 def application_approve(
@@ -787,7 +818,47 @@ def application_approve(
             update_fields=["status", "award_amount", "notice_from", "notice_until", "status_note", "updated_at"]
         )
         _step(locked, "approve", actor=actor, from_status=from_status, to_status=S.IN_NOTICE, note=str(award))
+        _notify_applicant(locked, "approve", str(award))
     return locked
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def application_file_add(*, actor, application: Application, upload, description: str) -> ApplicationFile:
+    """Add evidence (a PDF: premium receipt, policy, invoice) while the applicant may still edit."""
+    policies.check(actor, "subsidy.apply", application)
+    description = (description or "").strip()
+    if not description:
+        raise InvalidInput(_("Say what the file shows."), field="description")
+    name = Path(upload.name or "").name[:200]
+    upload.seek(0)
+    head = upload.read(len(PDF_MAGIC))
+    upload.seek(0)
+    if head != PDF_MAGIC or not name.lower().endswith(".pdf"):
+        raise InvalidInput(_("Evidence must be a PDF file."), code="file_type", field="file")
+    if upload.size > settings.HEBTT_CONTRACT_PDF_MAX_BYTES:
+        raise InvalidInput(_("The file is too large."), code="file_too_large", field="file")
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic(), pghistory.context(action="subsidy.file", user=_actor_id(actor)):
+        locked = _lock(application)
+        if locked.status not in (S.DRAFT, S.RETURNED):
+            raise _illegal(locked, "file")
+        item = ApplicationFile(
+            application=locked,
+            description=description[:200],
+            name=name,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by_id=_actor_id(actor),
+        )
+        item.file.save(name, upload, save=False)
+        item.save()
+        _step(locked, "file", actor=actor, note=name)
+    return item
 
 
 # Objections and payments ------------------------------------------------------------------------------

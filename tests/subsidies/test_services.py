@@ -547,3 +547,36 @@ def test_parallel_approvals_never_exceed_the_budget(
     assert sorted(outcomes) == ["approved"] + [services.BUDGET_EXCEEDED] * 3
     assert Application.objects.filter(status=ApplicationStatus.IN_NOTICE).count() == 1
     assert services.programme_ledger(programme)["committed"] == Decimal("50000.00")
+
+
+def test_evidence_is_a_pdf_added_while_the_applicant_may_edit(buyer, city, make_user, registered, programme_factory):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    application = apply(buyer, programme_factory(), [registered()])
+    with pytest.raises(InvalidInput):
+        services.application_file_add(
+            actor=buyer, application=application, upload=SimpleUploadedFile("a.pdf", b"GIF89a"), description="发票"
+        )
+    with pytest.raises(PermissionDenied):
+        services.application_file_add(
+            actor=make_user(Role.ENTERPRISE), application=application, upload=pdf_upload(), description="发票"
+        )
+    item = services.application_file_add(actor=buyer, application=application, upload=pdf_upload(), description="发票")
+    assert item.size > 0 and len(item.sha256) == 64
+    services.application_transition(actor=buyer, application=application, action="submit")
+    with pytest.raises(Conflict):
+        services.application_file_add(actor=buyer, application=application, upload=pdf_upload(), description="补充")
+
+
+def test_the_applicant_hears_of_decisions(
+    buyer, city, registered, programme_factory, django_capture_on_commit_callbacks
+):
+    from apps.core.models import Notification
+
+    application = apply(buyer, programme_factory(), [registered()])
+    services.application_transition(actor=buyer, application=application, action="submit")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_transition(actor=city, application=application, action="city_return", note="补充发票")
+    notice = Notification.objects.get(user=buyer)
+    assert notice.kind == "subsidy.city_return" and notice.body == "补充发票"
+    assert notice.url == application.get_absolute_url()
