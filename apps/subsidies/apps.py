@@ -8,3 +8,9 @@ class SubsidiesConfig(AppConfig):
 
     def ready(self):
         from apps.subsidies import home, policies  # noqa: F401 - registers navigation, cards, the policy rules
+
+    def load_demo_data(self) -> str:
+        from apps.subsidies.demo import subsidies_demo_load
+
+        result = subsidies_demo_load()
+        return f"{result['programmes']} subsidy programmes and {result['applications']} applications added"
