@@ -19,6 +19,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -33,6 +34,7 @@ from apps.subsidies import selectors, services
 from apps.subsidies.models import (
     Allocation,
     Application,
+    ApplicationFile,
     ApplicationItem,
     ApplicationStatus,
     ApplicationStep,
@@ -391,8 +393,16 @@ class SubsidyPaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SubsidyFileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApplicationFile
+        fields = ["id", "description", "name", "size", "sha256", "uploaded_at"]
+        read_only_fields = fields
+
+
 class SubsidyApplicationDetailSerializer(SubsidyApplicationSerializer):
     items = serializers.SerializerMethodField()
+    files = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
     objections = serializers.SerializerMethodField()
     payments = serializers.SerializerMethodField()
@@ -400,13 +410,17 @@ class SubsidyApplicationDetailSerializer(SubsidyApplicationSerializer):
     class Meta(SubsidyApplicationSerializer.Meta):
         fields = [
             *SubsidyApplicationSerializer.Meta.fields, "contact_name", "contact_phone", "bank_account_name",
-            "bank_account", "items", "steps", "objections", "payments",
+            "bank_account", "items", "files", "steps", "objections", "payments",
         ]  # fmt: skip
         read_only_fields = fields
 
     @extend_schema_field(SubsidyItemSerializer(many=True))
     def get_items(self, application):
         return SubsidyItemSerializer(selectors.application_items(application), many=True).data
+
+    @extend_schema_field(SubsidyFileSerializer(many=True))
+    def get_files(self, application):
+        return SubsidyFileSerializer(selectors.application_files(application), many=True).data
 
     @extend_schema_field(SubsidyStepSerializer(many=True))
     def get_steps(self, application):
@@ -419,7 +433,7 @@ class SubsidyApplicationDetailSerializer(SubsidyApplicationSerializer):
 
     @extend_schema_field(SubsidyPaymentSerializer(many=True))
     def get_payments(self, application):
-        return SubsidyPaymentSerializer(application.payments.select_related("recorded_by"), many=True).data
+        return SubsidyPaymentSerializer(selectors.application_payments(application), many=True).data
 
 
 class SubsidyNoteSerializer(serializers.Serializer):
@@ -432,6 +446,11 @@ class SubsidyApproveSerializer(SubsidyNoteSerializer):
     amount = serializers.DecimalField(
         **MONEY, required=False, allow_null=True, default=None, help_text=_("The computed award unless less is given.")
     )
+
+
+class SubsidyFileUploadSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=200, allow_blank=True, help_text=_("What the file shows."))
+    file = serializers.FileField(help_text=_("A PDF: premium receipt, policy, invoice."))
 
 
 class SubsidyObjectionInputSerializer(serializers.Serializer):
@@ -505,6 +524,7 @@ class SubsidyApplicationViewSet(viewsets.GenericViewSet):
 
     serializer_class = SubsidyApplicationSerializer
     filter_backends = []  # ApplicationFilter is applied by the selector
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -619,6 +639,25 @@ class SubsidyApplicationViewSet(viewsets.GenericViewSet):
     def close(self, request, pk=None):
         """The province closes an award not paid in full (a reason is required); the unpaid rest is released."""
         return self._transition(request, "close")
+
+    @extend_schema(
+        tags=["subsidies"],
+        request={"multipart/form-data": SubsidyFileUploadSerializer},
+        responses={201: SubsidyFileSerializer, **ERRORS, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def files(self, request, pk=None):
+        """The applicant adds evidence (a PDF) while the application is a draft or returned."""
+        application = self.get_object()
+        serializer = SubsidyFileUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.application_file_add(
+            actor=request.user,
+            application=application,
+            upload=serializer.validated_data["file"],
+            description=serializer.validated_data["description"],
+        )
+        return Response(SubsidyFileSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         tags=["subsidies"],

@@ -36,7 +36,10 @@ class ApplicationForm(forms.Form):
     """Contact and bank details, and the registered contracts claimed (transaction programmes)."""
 
     contracts = forms.TypedMultipleChoiceField(
-        label=_("Registered contracts claimed"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Registered contracts claimed"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
@@ -181,6 +184,16 @@ class ApplyChoiceForm(forms.Form):
             del self.fields["applicant"]
 
 
+class EvidenceForm(forms.Form):
+    description = forms.CharField(
+        label=_("What the file shows"),
+        max_length=200,
+        required=False,
+        help_text=_("Premium receipt, policy, invoice..."),
+    )
+    file = forms.FileField(label=_("PDF file"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+
+
 # Workflow actions --------------------------------------------------------------------------------
 
 
@@ -192,9 +205,7 @@ class NoteForm(forms.Form):
 
 class ReasonForm(forms.Form):
     # Not required here: the service says when a reason is needed, and its message goes by the field.
-    note = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
-    )
+    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False)
 
 
 class ApproveForm(NoteForm):

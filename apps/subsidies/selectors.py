@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts import policies
-from apps.core.errors import NotFound
+from apps.core.errors import InvalidInput, NotFound
 from apps.core.selectors import assessment_units
 from apps.subsidies.filters import ApplicationFilter
 from apps.subsidies.models import (
@@ -42,9 +42,7 @@ def programmes_open(*, today=None) -> QuerySet:
 
 def application_list(*, actor, filters=None, action="subsidy.view") -> QuerySet:
     queryset = policies.scope(actor, action, Application.objects.select_related("programme", "applicant", "unit"))
-    if filters is not None:
-        queryset = ApplicationFilter(filters, queryset=queryset).qs
-    return queryset
+    return _filtered(queryset, filters)
 
 
 def application_get(*, actor, pk, action="subsidy.view") -> Application:
@@ -58,6 +56,14 @@ def application_items(application) -> QuerySet:
     return application.items.select_related("contract", "rule").order_by("pk")
 
 
+def application_payments(application) -> QuerySet:
+    return application.payments.select_related("recorded_by")
+
+
+def application_files(application) -> QuerySet:
+    return application.files.all()
+
+
 def application_steps(application) -> QuerySet:
     return application.steps.select_related("actor")
 
@@ -66,27 +72,33 @@ def application_objections(application) -> QuerySet:
     return Objection.objects.filter(application=application).select_related("filed_by", "resolved_by")
 
 
-def review_queue(*, actor) -> QuerySet | None:
+def _filtered(queryset: QuerySet, filters) -> QuerySet:
+    if not filters:
+        return queryset
+    filterset = ApplicationFilter(filters, queryset=queryset)
+    if not filterset.is_valid():
+        raise InvalidInput(code="invalid_filter", params=filterset.errors)
+    return filterset.qs
+
+
+def review_queue(*, actor, filters=None) -> QuerySet | None:
     """What awaits the actor: the city's first review, or the province's decisions and awards."""
     if policies.may(actor, "subsidy.decide"):
         states = (S.RECOMMENDED, S.IN_NOTICE, S.AWARDED)
-        return application_list(actor=actor).filter(status__in=states).order_by("submitted_at", "pk")
-    if policies.may(actor, "subsidy.city_review"):
-        return (
-            application_list(actor=actor, action="subsidy.city_review")
-            .filter(status=S.SUBMITTED)
-            .order_by("submitted_at", "pk")
-        )
-    return None
+        queryset = application_list(actor=actor).filter(status__in=states)
+    elif policies.may(actor, "subsidy.city_review"):
+        queryset = application_list(actor=actor, action="subsidy.city_review").filter(status=S.SUBMITTED)
+    else:
+        return None
+    return _filtered(queryset, filters).order_by("submitted_at", "pk")
 
 
-def public_notice() -> QuerySet:
+def public_notice(*, filters=None) -> QuerySet:
     """Applications in public notice: what anyone may read (applicant, programme, award, dates)."""
-    return (
-        Application.objects.filter(status=S.IN_NOTICE, notice_until__gte=timezone.localdate())
-        .select_related("programme", "applicant", "unit")
-        .order_by("notice_until", "pk")
+    queryset = Application.objects.filter(status=S.IN_NOTICE, notice_until__gte=timezone.localdate()).select_related(
+        "programme", "applicant", "unit"
     )
+    return _filtered(queryset, filters).order_by("notice_until", "pk")
 
 
 def budget_overview(*, programme: Programme) -> dict:

@@ -877,7 +877,9 @@ def objection_file(*, actor, application: Application, text: str) -> Objection:
         if locked.status != S.IN_NOTICE or timezone.localdate() > locked.notice_until:
             raise Conflict(_("The application is not in public notice."), code=ILLEGAL_TRANSITION)
         objection = Objection.objects.create(application=locked, filed_by_id=_actor_id(actor), text=text)
-        _step(locked, "objection", actor=actor)
+        # The step is anonymous: the applicant reads the history, and objecting must be safe.
+        # Who objected stays on the objection, for the province.
+        _step(locked, "objection", actor=None)
     return objection
 
 

@@ -237,7 +237,9 @@ def programme(programme_factory):
 
 @pytest.fixture
 def insurance_programme(programme_factory):
-    return programme_factory(kind=ProgrammeKind.PATENT_INSURANCE, rate="1", per_item_cap="50000", name="专利保险保费补贴")
+    return programme_factory(
+        kind=ProgrammeKind.PATENT_INSURANCE, rate="1", per_item_cap="50000", name="专利保险保费补贴"
+    )
 
 
 def policy_input(**overrides) -> PolicyInput:
@@ -292,9 +294,7 @@ def application_factory(programme, applicant, registered_contract_factory, provi
             data = ApplicationInput(contract_ids=[c.pk for c in contracts])
         data.contact_name, data.contact_phone = "张联系", "0311-88886666"
         data.bank_account_name, data.bank_account = organisation.name, "6222020402012345678"
-        application = services.application_create(
-            actor=user, applicant=organisation, programme=programme, data=data
-        )
+        application = services.application_create(actor=user, applicant=organisation, programme=programme, data=data)
         city = reviewer_for(organisation.region.unit_id)
         for action in PATHS[status]:
             if action == "approve":
@@ -310,9 +310,7 @@ def application_factory(programme, applicant, registered_contract_factory, provi
                     Application.objects.filter(pk=application.pk).update(
                         notice_until=timezone.localdate() - timedelta(days=1)
                     )
-                application = services.application_transition(
-                    actor=province, application=application, action=action
-                )
+                application = services.application_transition(actor=province, application=application, action=action)
         return application
 
     return make
