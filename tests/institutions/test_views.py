@@ -503,5 +503,5 @@ def test_anonymous_visitors_see_only_the_public_pages_in_the_navigation(client):
 
     response = client.get(reverse("core:home"), follow=True)
     keys = [entry.key for entry in response.context["nav_entries"]]
-    assert keys == ["institution-directory", "broker-directory", "marketplace"]
+    assert keys == ["institution-directory", "broker-directory", "marketplace", "subsidy-notice"]
     assert f'href="{reverse("institutions:directory")}"' in response.content.decode()
