@@ -52,7 +52,7 @@ TRANSACTION_KINDS = (
 class ProgrammeStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     OPEN = "open", _("Published")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed to applications")
 
 
 @pghistory.track()

@@ -198,7 +198,7 @@ def programme_save(*, actor, data: ProgrammeInput, programme: Programme | None =
             return Programme.objects.create(**values)
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
         if locked.status == ProgrammeStatus.CLOSED:
-            raise Conflict(_("The programme is closed."), code=ILLEGAL_TRANSITION)
+            raise Conflict(_("The programme is closed to applications."), code=ILLEGAL_TRANSITION)
         if locked.applications.exists() and (values["kind"] != locked.kind or values["code"] != locked.code):
             raise Conflict(_("Applications exist: the code and kind can no longer change."), code="programme_in_use")
         if Programme.objects.filter(code=values["code"]).exclude(pk=locked.pk).exists():
@@ -284,7 +284,7 @@ def programme_rule_add(*, actor, programme: Programme, data: RuleInput) -> Progr
     with transaction.atomic(), pghistory.context(action="subsidy.rule_add", user=_actor_id(actor)):
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
         if locked.status == ProgrammeStatus.CLOSED:
-            raise Conflict(_("The programme is closed."), code=ILLEGAL_TRANSITION)
+            raise Conflict(_("The programme is closed to applications."), code=ILLEGAL_TRANSITION)
         if locked.rules.filter(effective_from=values["effective_from"]).exists():
             raise InvalidInput(_("A rule already takes effect on that day."), field="effective_from")
         return ProgrammeRule.objects.create(programme=locked, **values)
