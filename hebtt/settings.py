@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.institutions",
     "apps.achievements",
     "apps.subsidies",
+    "apps.kpi",
 ]
 
 MIDDLEWARE = [

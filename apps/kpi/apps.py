@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KpiConfig(AppConfig):
+    name = "apps.kpi"
+    verbose_name = _("Targets and assessment")
+
+    def ready(self):
+        from apps.kpi import policies  # noqa: F401 - registers the policy rules
+
+    def load_reference_data(self, directory) -> int:
+        from apps.kpi.services import indicators_load
+
+        return indicators_load(path=directory / "indicators.csv")
