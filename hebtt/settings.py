@@ -298,6 +298,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.achievements.tasks.notification_digest_task",
         "schedule": crontab(hour=7, minute=30),
     },
+    "kpi-contract-facts-fill": {
+        "task": "apps.kpi.tasks.contract_facts_fill_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "kpi-contract-facts-rebuild": {
+        "task": "apps.kpi.tasks.contract_facts_rebuild_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Portal settings

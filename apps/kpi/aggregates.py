@@ -1,0 +1,369 @@
+"""The pre-aggregated contract statistics (``ContractFact``) the dashboards read, and how they are filled.
+
+Dashboards never aggregate raw contracts (STYLE.md: Zulip's analytics, PostHog). ``ContractFact``
+holds, per registration day, side, Hebei region and counterpart, the same figures as the live
+``apps.contracts.statistics``: what counts and how it is valued comes from there
+(``counted_contracts``, ``technology_value_expression``, ``_hebei``, ``foreign_related_q``), so
+the two cannot drift apart.
+
+- ``contract_facts_rebuild`` empties the table and refills it from the raw contracts with one
+  ``INSERT … SELECT … GROUP BY`` per side. Run it after anything that writes contracts without
+  history rows: ``bench/contracts_generate.py`` (COPY, no events), a restore, a manual SQL fix
+  (``manage.py kpi_rebuild``). It also runs nightly as a backstop.
+- ``contract_facts_fill`` takes in the contracts' history (pghistory's ``ContractEvent``) since
+  the checkpoint (``FillState("contract_facts").last_event_id``): the registration days the new
+  events touch, before and after the change, are deleted and recomputed from the raw table.
+  Recomputing rather than applying deltas makes it idempotent: taking an event in twice is
+  harmless, so the checkpoint only has to be safe, never exact.
+
+Why the checkpoint is safe: event ids come from a sequence, and a transaction that is still open
+may hold an id below the highest one already visible; advancing past it would lose its change
+for good. So a fill reads the highest visible id together with the writing transactions in
+progress in this database (``pg_locks``), waits for those to end, and only then reads the events up to
+that id. If one is still open after ``SETTLE_SECONDS`` (a stuck session), the days seen are still
+recomputed but the checkpoint stays where it was, and the next fill looks again.
+
+Both take the same transaction-level advisory lock, so two fills (or a fill and a rebuild) never
+run at once; a second one waits for the first and then finds nothing left to do.
+
+A contract row deleted outright leaves no event (contracts are never deleted by the services);
+its facts stay until the next rebuild.
+"""
+
+import time
+from collections.abc import Iterable
+from datetime import date
+
+from django.apps import apps
+from django.db import OperationalError, connection, transaction
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.contracts.models import ZERO
+from apps.contracts.statistics import (
+    BJ_TJ_PREFIXES,
+    SIDES,
+    Figures,
+    _hebei,
+    counted_contracts,
+    foreign_related_q,
+    technology_value_expression,
+)
+from apps.core.errors import InvalidInput
+from apps.kpi.models import ContractFact, Counterpart, FillState, Side
+
+CONTRACT_FACTS = "contract_facts"
+LOCK_NAME = "hebtt.kpi.contract_facts"
+# Events read per query while collecting the days a fill must recompute.
+BATCH_EVENTS = 50_000
+# How long a fill (or rebuild) waits for writing transactions that may hold lower event ids.
+SETTLE_SECONDS = 10.0
+FACT_COLUMNS = ("day", "side", "region_id", "unit_id", "counterpart", "count", "contract_value", "technology_value")
+GROUPINGS = ("unit", "region", "counterpart", "month", "quarter", "year")
+PERIOD_TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+FACTS_ERROR = "invalid_facts_query"
+
+
+# Filling ----------------------------------------------------------------------------------------
+
+
+def _event_table() -> str:
+    return apps.get_model("contracts", "ContractEvent")._meta.db_table
+
+
+def _lock(cursor) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [LOCK_NAME])
+
+
+# The writing transactions (those with a transaction id) open in this database, other than our own.
+# pg_locks rather than the snapshot: a snapshot does not list transactions at or above its xmax.
+OPEN_WRITERS = """
+    SELECT l.transactionid::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+      AND l.pid <> pg_backend_pid()
+      AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+
+
+def _settled_horizon(cursor, *, wait: float) -> tuple[int, bool]:
+    """The highest committed event id, and whether every event up to it is committed (see the module doc).
+
+    A transaction that took an event id below the highest visible one had its transaction id
+    before the statement's snapshot; if it has not committed, it is open (pg_locks, read after the
+    snapshot). Wait for those to end; what they wrote is then visible to the next statement.
+    """
+    # pg_stat_activity is read once per transaction and kept; start from a fresh look.
+    cursor.execute("SELECT pg_stat_clear_snapshot()")
+    cursor.execute(f"SELECT COALESCE(MAX(pgh_id), 0), ARRAY({OPEN_WRITERS}) FROM {_event_table()}")
+    horizon, open_xids = cursor.fetchone()
+    deadline = time.monotonic() + wait
+    while open_xids:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(f"SELECT x FROM ({OPEN_WRITERS}) AS w(x) WHERE x = ANY(%s)", [open_xids])
+        open_xids = [row[0] for row in cursor.fetchall()]
+        if not open_xids:
+            break
+        if time.monotonic() >= deadline:
+            return horizon, False
+        time.sleep(0.05)
+    return horizon, True
+
+
+def _counterpart(other: str) -> Case:
+    """Where the other party is. Abroad first, so that ``abroad`` is exactly the foreign-related contracts."""
+    bj_tj = Q()
+    for prefix in BJ_TJ_PREFIXES:
+        bj_tj |= Q(**{f"{other}_region__code__startswith": prefix})
+    return Case(
+        When(foreign_related_q(), then=Value(Counterpart.ABROAD)),
+        When(_hebei(other), then=Value(Counterpart.HEBEI)),
+        When(bj_tj, then=Value(Counterpart.BJ_TJ)),
+        default=Value(Counterpart.CHINA),
+        output_field=CharField(),
+    )
+
+
+def _facts_queryset(side: str, days: list[date] | None) -> QuerySet:
+    """The facts of one side as a grouped queryset over the raw contracts (``days``: only those)."""
+    party = SIDES[side]
+    other = "buyer" if party == "seller" else "seller"
+    queryset = counted_contracts().filter(_hebei(party), registered_on__isnull=False)
+    if days is not None:
+        queryset = queryset.filter(registered_on__in=days)
+    return (
+        queryset.order_by()
+        .values(
+            f_day=F("registered_on"),
+            f_side=Value(side, output_field=CharField()),
+            f_region=F(f"{party}_region"),
+            f_unit=F(f"{party}_region__unit"),
+            f_counterpart=_counterpart(other),
+        )
+        .annotate(f_n=Count("id"), f_cv=Sum("contract_value"), f_tv=Sum(technology_value_expression()))
+    )
+
+
+def _insert_facts(cursor, days: list[date] | None) -> int:
+    """INSERT … SELECT the facts of both sides (of ``days``, or all); returns the rows written."""
+    table = ContractFact._meta.db_table
+    written = 0
+    for side in Side.values:
+        sql, params = _facts_queryset(side, days).query.sql_with_params()
+        # Select by alias, so the column order of the compiled query does not matter.
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(FACT_COLUMNS)}) "
+            f"SELECT f.f_day, f.f_side, f.f_region, f.f_unit, f.f_counterpart, f.f_n, f.f_cv, f.f_tv "
+            f"FROM ({sql}) AS f",
+            params,
+        )
+        written += cursor.rowcount
+    return written
+
+
+def _state() -> FillState:
+    state, _created = FillState.objects.get_or_create(name=CONTRACT_FACTS)
+    return state
+
+
+def _empty(cursor, table: str) -> None:
+    try:
+        with transaction.atomic():  # a savepoint, to carry on after a refusal
+            cursor.execute(f"TRUNCATE {table}")
+    except OperationalError as exc:
+        # 55006: the table was written earlier in this same transaction (a caller's outer atomic
+        # block), and its deferred foreign-key checks are pending; TRUNCATE refuses then.
+        if getattr(exc.__cause__, "pgcode", None) != "55006":
+            raise
+        cursor.execute(f"DELETE FROM {table}")
+
+
+def contract_facts_rebuild() -> int:
+    """Empty ``ContractFact`` and refill it from the raw contracts; returns the number of fact rows.
+
+    One transaction. TRUNCATE rather than DELETE: the table is rewritten whole, and a DELETE would
+    leave every old row dead (the table twice its size until vacuumed); the price is that
+    dashboard reads wait for the rebuild to commit (about 30 s over a million contracts, nightly
+    at 02:30). The checkpoint moves to the highest event id whose transaction has ended, so the
+    next fill starts from there.
+    """
+    table = ContractFact._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        state = _state()
+        horizon, settled = _settled_horizon(cursor, wait=SETTLE_SECONDS)
+        _empty(cursor, table)
+        rows = _insert_facts(cursor, None)
+        cursor.execute(f"ANALYZE {table}")
+        now = timezone.now()
+        # Unsettled: a transaction still open may hold a lower event id; let the fill go over them again.
+        state.last_event_id = horizon if settled else min(state.last_event_id, horizon)
+        state.rebuilt_at = state.filled_at = now
+        state.rows = rows
+        state.save()
+    return rows
+
+
+def _event_days(cursor, low: int, high: int) -> set[date]:
+    """The registration days events ``low`` < id <= ``high`` touch: after, before (the contract's
+    previous event) and now (the contract row itself, in case it was written without history)."""
+    events = _event_table()
+    contracts = apps.get_model("contracts", "Contract")._meta.db_table
+    cursor.execute(
+        f"""
+        WITH batch AS (SELECT pgh_obj_id, registered_on FROM {events} WHERE pgh_id > %(low)s AND pgh_id <= %(high)s),
+        objs AS (SELECT DISTINCT pgh_obj_id FROM batch)
+        SELECT DISTINCT d FROM (
+            SELECT registered_on AS d FROM batch
+            UNION ALL
+            SELECT before.registered_on FROM objs CROSS JOIN LATERAL (
+                SELECT e.registered_on FROM {events} e
+                WHERE e.pgh_obj_id = objs.pgh_obj_id AND e.pgh_id <= %(low)s
+                ORDER BY e.pgh_id DESC LIMIT 1
+            ) AS before
+            UNION ALL
+            SELECT c.registered_on FROM {contracts} c JOIN objs ON objs.pgh_obj_id = c.id
+        ) AS days
+        WHERE d IS NOT NULL
+        """,
+        {"low": low, "high": high},
+    )
+    return {row[0] for row in cursor.fetchall()}
+
+
+def _batch_end(cursor, low: int, horizon: int, size: int) -> tuple[int, int]:
+    """The id that ends the batch of at most ``size`` events after ``low``, and how many it holds."""
+    cursor.execute(
+        f"SELECT MAX(pgh_id), COUNT(*) FROM (SELECT pgh_id FROM {_event_table()} "
+        f"WHERE pgh_id > %s AND pgh_id <= %s ORDER BY pgh_id LIMIT %s) AS b",
+        [low, horizon, size],
+    )
+    high, count = cursor.fetchone()
+    return (high or horizon), count
+
+
+def contract_facts_fill(*, batch_size: int = BATCH_EVENTS) -> dict:
+    """Take in the contract events since the checkpoint: recompute the days they touch, advance the checkpoint.
+
+    Returns ``{"events", "days", "deleted", "inserted", "last_event_id", "settled"}``. With
+    nothing new it writes nothing (not even ``filled_at``) and returns zeros.
+    """
+    table = ContractFact._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        state = _state()
+        start = state.last_event_id
+        horizon, settled = _settled_horizon(cursor, wait=SETTLE_SECONDS)
+        result = {"events": 0, "days": 0, "deleted": 0, "inserted": 0, "last_event_id": start, "settled": settled}
+        if horizon <= start:
+            return result
+        days: set[date] = set()
+        low = start
+        while low < horizon:
+            high, count = _batch_end(cursor, low, horizon, batch_size)
+            days |= _event_days(cursor, low, high)
+            result["events"] += count
+            low = high
+        ordered = sorted(days)
+        if ordered:
+            cursor.execute(f"DELETE FROM {table} WHERE day = ANY(%s)", [ordered])
+            result["deleted"] = cursor.rowcount
+            result["inserted"] = _insert_facts(cursor, ordered)
+        state.last_event_id = horizon if settled else start
+        state.filled_at = timezone.now()
+        state.rows = max(0, state.rows - result["deleted"] + result["inserted"])
+        state.save()
+        result.update(days=len(ordered), last_event_id=state.last_event_id)
+    return result
+
+
+def contract_facts_state() -> FillState | None:
+    """How far the facts are filled (``filled_at`` for a dashboard's "as of"), or None before the first fill."""
+    return FillState.objects.filter(name=CONTRACT_FACTS).first()
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def _period_key(group_by: str, start: date) -> str:
+    # The keys of apps.contracts.statistics.contract_totals: "2024", "2024-Q1", "2024-03".
+    if group_by == "year":
+        return f"{start.year}"
+    if group_by == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return f"{start.year}-{start.month:02d}"
+
+
+def _figures(row: dict) -> Figures:
+    return Figures(row["n"] or 0, row["cv"] or ZERO, row["tv"] or ZERO)
+
+
+def fact_totals(
+    *,
+    side: str,
+    year: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    units: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+    counterparts: Iterable[str] | None = None,
+    group_by: str | None = None,
+) -> Figures | dict[str, Figures]:
+    """Hebei's output or absorption from ``ContractFact`` only: the figures of ``statistics`` without the raw table.
+
+    ``side``: "output" (by the seller's region) or "absorption" (by the buyer's). The period is
+    ``year`` and/or ``date_from``..``date_to`` (both included; all of them narrow). ``units``
+    (assessment unit codes) and ``regions`` (Hebei region codes) narrow to facts in either, like
+    the ``regions`` of ``statistics`` (pass ``statistics_regions_for(user)`` as both); an empty
+    list means nothing. ``counterparts``: "hebei", "bjtj", "china", "abroad" (``abroad`` is the
+    foreign-related contracts; absorption with ``bjtj`` is target H3's numerator).
+
+    Without ``group_by``: one ``Figures``. With ``group_by`` ("unit", "region", "counterpart",
+    "month", "quarter", "year"): ``{key: Figures}`` in key order, groups without contracts left
+    out, period keys as in ``contract_totals`` ("2024", "2024-Q1", "2024-03"). One query.
+    The caller checks the policy and narrows to what the actor may see.
+    """
+    if side not in Side.values:
+        raise InvalidInput(
+            _("Unknown side “%(side)s”; use output or absorption.") % {"side": side}, code=FACTS_ERROR, field="side"
+        )
+    if group_by is not None and group_by not in GROUPINGS:
+        raise InvalidInput(
+            _("Unknown grouping “%(group_by)s”.") % {"group_by": group_by}, code=FACTS_ERROR, field="group_by"
+        )
+    queryset = ContractFact.objects.filter(side=side)
+    if year is not None:
+        queryset = queryset.filter(day__gte=date(year, 1, 1), day__lte=date(year, 12, 31))
+    if date_from is not None:
+        queryset = queryset.filter(day__gte=date_from)
+    if date_to is not None:
+        queryset = queryset.filter(day__lte=date_to)
+    if units is not None or regions is not None:
+        where = Q(pk__in=[])
+        if units is not None:
+            where |= Q(unit__in=sorted(set(units)))
+        if regions is not None:
+            where |= Q(region__in=sorted(set(regions)))
+        queryset = queryset.filter(where)
+    if counterparts is not None:
+        counterparts = sorted(set(counterparts))
+        unknown = [c for c in counterparts if c not in Counterpart.values]
+        if unknown:
+            raise InvalidInput(
+                _("Unknown counterpart “%(counterpart)s”.") % {"counterpart": unknown[0]},
+                code=FACTS_ERROR,
+                field="counterparts",
+            )
+        queryset = queryset.filter(counterpart__in=counterparts)
+    sums = {"n": Sum("count"), "cv": Sum("contract_value"), "tv": Sum("technology_value")}
+    if group_by is None:
+        return _figures(queryset.aggregate(**sums))
+    if group_by in PERIOD_TRUNC:
+        grouped = queryset.annotate(key=PERIOD_TRUNC[group_by]("day")).values("key")
+    else:
+        grouped = queryset.values(key=F({"unit": "unit_id", "region": "region_id"}.get(group_by, group_by)))
+    rows = grouped.annotate(**sums).order_by("key")
+    if group_by in PERIOD_TRUNC:
+        return {_period_key(group_by, row["key"]): _figures(row) for row in rows}
+    return {row["key"]: _figures(row) for row in rows}
