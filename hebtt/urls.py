@@ -20,6 +20,7 @@ from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
 from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi, InstitutionViewSet
 from apps.institutions.broker_api import BrokerViewSet
 from apps.institutions.broker_io_api import BrokerExportApi, BrokerImportApi
+from apps.kpi.api import IndicatorViewSet, ProgressApi, ReportedValueViewSet, TargetSetViewSet
 from apps.subsidies.api import SubsidyApplicationViewSet, SubsidyNoticeApi, SubsidyProgrammeViewSet
 
 router = DefaultRouter()
@@ -40,6 +41,9 @@ router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("subsidy-programmes", SubsidyProgrammeViewSet, basename="subsidy-programme")
 router.register("subsidy-applications", SubsidyApplicationViewSet, basename="subsidy-application")
+router.register("kpi/indicators", IndicatorViewSet, basename="kpi-indicator")
+router.register("kpi/targets", TargetSetViewSet, basename="kpi-target-set")
+router.register("kpi/reported", ReportedValueViewSet, basename="kpi-reported-value")
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -58,6 +62,7 @@ api_v1 = [
     path("achievements/exchange.xlsx", ListingsExportXlsxApi.as_view(), name="listings-export-xlsx"),
     path("achievements/exchange/", ListingsImportApi.as_view(), name="listings-import"),
     path("subsidy-notice/", SubsidyNoticeApi.as_view(), name="subsidy-notice"),
+    path("kpi/progress/", ProgressApi.as_view(), name="kpi-progress"),
     path("", include(router.urls)),
 ]
 

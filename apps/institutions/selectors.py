@@ -145,12 +145,14 @@ def broker_directory(*, q: str = "", title: str | None = None, tech_field: str |
 
 def broker_counts(*, trained_only: bool = False) -> dict[str, int]:
     """Active brokers per title, and in total; ``trained_only`` counts those with a training record (target: 500)."""
-    from apps.institutions.models import Broker, BrokerTitle
+    from apps.institutions.models import Broker, BrokerTitle, TrainingRecord
 
     queryset = Broker.objects.filter(is_active=True)
     if trained_only:
-        queryset = queryset.filter(trainings__isnull=False).distinct()
-    counted = dict(queryset.values_list("title").annotate(n=Count("id", distinct=True)).values_list("title", "n"))
+        # A subquery rather than a join + distinct(): distinct() would bring the model's ordering
+        # into the GROUP BY and count one broker per title.
+        queryset = queryset.filter(pk__in=TrainingRecord.objects.values("broker_id"))
+    counted = dict(queryset.order_by().values_list("title").annotate(n=Count("id")).values_list("title", "n"))
     counts = {title: counted.get(title, 0) for title in BrokerTitle.values}
     counts["total"] = sum(counts.values())
     return counts

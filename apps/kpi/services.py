@@ -1,9 +1,13 @@
-"""Writes of the KPI app: the indicator catalogue (from its fixture) and targets.
+"""Writes of the KPI app: the indicator catalogue (from its fixture), targets and reported values.
 
 Targets are versioned per indicator and year. A draft is created (version 1, or the next version
 with a reason), its unit targets set, then approved: the approved version is locked, and the one it
 replaces becomes superseded. Where the indicator's decomposition is ``sum``, the units' targets
 must add up to the provincial target before approval.
+
+Reported indicators (the source is another body's statistics) get their values by submission: the
+responsible bureau submits a value with its evidence, the province approves it (it becomes the
+current value, replacing the previous one) or returns it with a note. Decided values are locked.
 """
 
 import csv
@@ -17,7 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts import policies
-from apps.core.errors import Conflict, InvalidInput
+from apps.accounts.models import Role
+from apps.core.errors import Conflict, InvalidInput, PermissionDenied
+from apps.core.models import Region
 from apps.core.selectors import assessment_units
 from apps.kpi.models import (
     Decomposition,
@@ -25,6 +31,8 @@ from apps.kpi.models import (
     Indicator,
     IndicatorSource,
     IndicatorUnit,
+    ReportedStatus,
+    ReportedValue,
     Target,
     TargetSet,
     TargetSetStatus,
@@ -200,4 +208,108 @@ def target_set_approve(*, actor, target_set: TargetSet) -> TargetSet:
         locked.approved_by_id = _actor_id(actor)
         locked.approved_at = timezone.now()
         locked.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    return locked
+
+
+# Reported values -------------------------------------------------------------------------------------
+
+ALREADY_SUBMITTED = "already_submitted"
+NOT_REPORTED = "not_reported"
+NOTE_REQUIRED = "note_required"
+EVIDENCE_REQUIRED = "evidence_required"
+
+
+def reported_value_may_submit(*, actor, unit) -> bool:
+    """The responsible bureau: the province for the province or any unit, a city bureau for its own unit."""
+    if policies.may(actor, "kpi.manage", unit):
+        return True
+    if unit is None:
+        return False
+    actor = policies.actor_for(actor)
+    return actor.is_authenticated and unit.is_assessment_unit and actor.oversees_region(unit, Role.CITY_OFFICIAL)
+
+
+def reported_value_submit(
+    *, actor, indicator: Indicator, year: int, unit: Region | None = None, value, evidence: str
+) -> ReportedValue:
+    """Submit the value of a reported indicator for ``year`` and ``unit`` (None: the province), awaiting the province.
+
+    An approved value for the same indicator, year and unit stays current until this one is approved;
+    one submission at a time per key.
+    """
+    if not reported_value_may_submit(actor=actor, unit=unit):
+        raise PermissionDenied()
+    if indicator.source != IndicatorSource.REPORTED or not indicator.is_active:
+        raise InvalidInput(
+            _("%(code)s is not a reported indicator; it is computed.") % {"code": indicator.code},
+            code=NOT_REPORTED,
+            field="indicator",
+        )
+    if unit is not None and not unit.is_assessment_unit:
+        raise InvalidInput(_("Choose an assessment unit, or none for the province."), field="unit")
+    if not 2000 <= int(year) <= 2100:
+        raise InvalidInput(_("Choose a year."), field="year")
+    value = _value(value, "value")
+    if value < 0 and indicator.unit != IndicatorUnit.PERCENT:
+        raise InvalidInput(_("Enter a number of zero or more."), field="value")
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise InvalidInput(
+            _("Give the source of the value: a document number or a statistical bulletin."),
+            code=EVIDENCE_REQUIRED,
+            field="evidence",
+        )
+    with transaction.atomic(), pghistory.context(action="kpi.reported_submit", user=_actor_id(actor)):
+        Indicator.objects.select_for_update().get(pk=indicator.pk)  # one submitter at a time per indicator
+        pending = ReportedValue.objects.filter(
+            indicator=indicator, year=year, unit=unit, status=ReportedStatus.SUBMITTED
+        ).exists()
+        if pending:
+            raise Conflict(
+                _("A value for this year and unit is already awaiting the province."), code=ALREADY_SUBMITTED
+            )
+        return ReportedValue.objects.create(
+            indicator=indicator,
+            year=year,
+            unit=unit,
+            value=value,
+            evidence=evidence,
+            submitted_by_id=_actor_id(actor),
+        )
+
+
+def reported_value_decide(*, actor, reported: ReportedValue, approve: bool, note: str = "") -> ReportedValue:
+    """The province approves a submitted value (it becomes current, replacing the previous one) or returns it.
+
+    Returning needs a note. A decided value is locked.
+    """
+    policies.check(actor, "kpi.manage", reported)
+    note = (note or "").strip()
+    if not approve and not note:
+        raise InvalidInput(_("Say what must be corrected."), code=NOTE_REQUIRED, field="note")
+    action = "kpi.reported_approve" if approve else "kpi.reported_return"
+    with transaction.atomic(), pghistory.context(action=action, user=_actor_id(actor)):
+        # The indicator first, as the submission does: approvals of the same key queue up behind each other.
+        Indicator.objects.select_for_update().get(pk=reported.indicator_id)
+        locked = ReportedValue.objects.select_for_update().get(pk=reported.pk)
+        if locked.status != ReportedStatus.SUBMITTED:
+            raise Conflict(_("This value has been decided and is locked."), code=ILLEGAL_TRANSITION)
+        now = timezone.now()
+        if approve:
+            previous = list(
+                ReportedValue.objects.select_for_update().filter(
+                    indicator_id=locked.indicator_id, year=locked.year, unit_id=locked.unit_id, is_current=True
+                )
+            )
+            for value in previous:
+                value.is_current = False
+                value.save(update_fields=["is_current", "updated_at"])
+            locked.status = ReportedStatus.APPROVED
+            locked.is_current = True
+        else:
+            locked.status = ReportedStatus.RETURNED
+        locked.decided_by_id = _actor_id(actor)
+        locked.decided_at = now
+        locked.note = note
+        locked.save(update_fields=["status", "is_current", "decided_by", "decided_at", "note", "updated_at"])
     return locked

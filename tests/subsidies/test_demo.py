@@ -18,8 +18,11 @@ def test_load_demo_opens_programmes_and_puts_an_application_in_notice_once(setti
     # The marketplace demo too: published listings with their matches.
     assert Achievement.objects.filter(status="published").count() == 6
     assert Need.objects.filter(status="published").count() == 2
-    assert Match.objects.filter(need__title__contains="秸秆").order_by("-score").first().achievement.title.startswith(
-        "玉米秸秆"
+    assert (
+        Match.objects.filter(need__title__contains="秸秆")
+        .order_by("-score")
+        .first()
+        .achievement.title.startswith("玉米秸秆")
     )
     call_command("load_demo", stdout=StringIO())
     assert Programme.objects.count() == 2 and Application.objects.count() == 2
