@@ -83,7 +83,9 @@ class TestProgress:
             ("enterprise", 403, 403, 403, 403, 403),
         ],
     )
-    def test_permission_matrix(self, request, api_for, who, province_, own_unit, own_county, other_county, other_unit):
+    def test_permission_matrix(
+        self, db, request, api_for, who, province_, own_unit, own_county, other_county, other_unit
+    ):
         """Units: 石家庄 130100 with its counties 正定 130123 and 裕华 130108; 唐山 130200."""
         client = api_for(request.getfixturevalue(who))
         for unit, expected in (
@@ -293,7 +295,7 @@ class TestReported:
             ("enterprise", "130100", 403),
         ],
     )
-    def test_who_submits(self, request, api_for, who, unit, expected):
+    def test_who_submits(self, db, request, api_for, who, unit, expected):
         response = self.submit(api_for(request.getfixturevalue(who)), unit=unit)
         assert response.status_code == expected, response.json()
 
