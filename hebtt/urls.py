@@ -77,6 +77,8 @@ urlpatterns = [
     path("market/packages/", include("apps.achievements.package_urls")),
     path("market/", include("apps.achievements.urls")),
     path("subsidies/", include("apps.subsidies.urls")),
+    path("kpi/spreadsheets/", include("apps.kpi.spreadsheet_urls")),
+    path("kpi/", include("apps.kpi.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
