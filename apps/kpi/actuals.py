@@ -222,7 +222,7 @@ def actual_value(*, indicator: Indicator, year: int, unit=None, today=None) -> D
 # Progress --------------------------------------------------------------------------------------
 
 
-def _year_elapsed(today, year: int) -> Decimal | None:
+def year_elapsed(today, year: int) -> Decimal | None:
     """The share of ``year`` elapsed, %, when ``year`` is the current year."""
     if today.year != year:
         return None
@@ -243,7 +243,7 @@ def _targets(year: int, unit) -> dict[str, tuple[Decimal | None, TargetSet]]:
     return {code: (unit_targets.get(code), s) for code, s in sets.items()}
 
 
-def _assess(indicator: Indicator, target, actual, elapsed) -> tuple[Decimal | None, bool | None, str]:
+def progress_assess(indicator: Indicator, target, actual, elapsed) -> tuple[Decimal | None, bool | None, str]:
     """Percentage achieved, whether the target is reached, and the status colour."""
     if actual is None or target is None:
         return None, None, "grey"
@@ -275,7 +275,7 @@ def indicator_progress(*, year: int, unit=None, today=None) -> list[dict]:
     reported = [i.code for i in indicators if i.source == IndicatorSource.REPORTED]
     ctx.prefetch_reported(codes=[*reported, H3_DENOMINATOR], years=(year, year - 1), unit=unit)
     targets = _targets(year, unit)
-    elapsed = _year_elapsed(today, year)
+    elapsed = year_elapsed(today, year)
     rows = []
     for indicator in indicators:
         target, target_set = targets.get(indicator.code, (None, None))
@@ -284,7 +284,7 @@ def indicator_progress(*, year: int, unit=None, today=None) -> list[dict]:
             target, target_source = indicator.target_value, "catalogue"
         actual = _actual(ctx, indicator, year, unit)
         previous = _actual(ctx, indicator, year - 1, unit)
-        percent, reached, status = _assess(indicator, target, actual, elapsed)
+        percent, reached, status = progress_assess(indicator, target, actual, elapsed)
         rows.append(
             {
                 "code": indicator.code,

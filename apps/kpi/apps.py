@@ -7,7 +7,7 @@ class KpiConfig(AppConfig):
     verbose_name = _("Targets and assessment")
 
     def ready(self):
-        from apps.kpi import policies  # noqa: F401 - registers the policy rules
+        from apps.kpi import home, policies  # noqa: F401 - register the navigation, home card and policy rules
 
     def load_reference_data(self, directory) -> int:
         from apps.kpi.services import indicators_load
