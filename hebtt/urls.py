@@ -21,6 +21,7 @@ from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi,
 from apps.institutions.broker_api import BrokerViewSet
 from apps.institutions.broker_io_api import BrokerExportApi, BrokerImportApi
 from apps.kpi.api import IndicatorViewSet, ProgressApi, ReportedValueViewSet, TargetSetViewSet
+from apps.kpi.spreadsheet_api import KpiSheetDownloadApi, KpiSheetReturnApi
 from apps.subsidies.api import SubsidyApplicationViewSet, SubsidyNoticeApi, SubsidyProgrammeViewSet
 
 router = DefaultRouter()
@@ -63,6 +64,8 @@ api_v1 = [
     path("achievements/exchange/", ListingsImportApi.as_view(), name="listings-import"),
     path("subsidy-notice/", SubsidyNoticeApi.as_view(), name="subsidy-notice"),
     path("kpi/progress/", ProgressApi.as_view(), name="kpi-progress"),
+    path("kpi/spreadsheets/<str:unit>/<int:year>.xlsx", KpiSheetDownloadApi.as_view(), name="kpi-spreadsheet"),
+    path("kpi/spreadsheets/<str:unit>/<int:year>/return/", KpiSheetReturnApi.as_view(), name="kpi-spreadsheet-return"),
     path("", include(router.urls)),
 ]
 
