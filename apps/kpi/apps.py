@@ -9,6 +9,15 @@ class KpiConfig(AppConfig):
     def ready(self):
         from apps.kpi import home, policies  # noqa: F401 - register the navigation, home card and policy rules
 
+    def load_demo_data(self) -> str:
+        from apps.kpi.demo import kpi_demo_load
+
+        result = kpi_demo_load()
+        return (
+            f"{result['contracts']} historical contracts, {result['target_sets']} target sets and "
+            f"{result['reported_values']} reported values added in {result['seconds']} s"
+        )
+
     def load_reference_data(self, directory) -> int:
         from apps.kpi.services import indicators_load
 

@@ -1,0 +1,82 @@
+# ruff: noqa: F401, F811 - the contract fixtures are imported from tests/contracts/conftest.py
+"""Task 14's talent green channel: confirmed technical income per seller and responsible person."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from apps.accounts.models import Role
+from apps.contracts import services
+from apps.kpi.talent import talent_channel_report
+from tests.contracts.conftest import (
+    approver,
+    contract_input,
+    make_contract,
+    office,
+    office_for,
+    pdf_upload,
+    registrar,
+    seller,
+    seller_org,
+)
+
+M = Decimal("1000000")
+
+
+@pytest.fixture
+def incomes(make_contract, make_user, seller, registrar, approver, office):
+    """张工 (enterprise): 30 + 25 million confirmed, 10 filed; 李教授 (university): 82 of 85 confirmed."""
+    year = timezone.localdate().year
+
+    def contract(actor, organisation, value, contact):
+        created = services.contract_create(
+            actor=actor,
+            seller=organisation,
+            data=contract_input(contract_value=value, deductions=[], contact_name=contact),
+            attachment=pdf_upload(),
+        )
+        created = services.contract_submit(actor=actor, contract=created)
+        created = services.contract_accept(actor=registrar, contract=created)
+        created = services.contract_register(actor=registrar, contract=created)
+        if created.status == "second_review":
+            created = services.contract_approve_second_review(actor=approver, contract=created)
+        return created
+
+    def income(actor, of, amount, confirmed=None, decide=True):
+        filed = services.income_file(actor=actor, contract=of, year=year, amount=amount)
+        if decide:
+            services.income_decide(actor=registrar, income=filed, confirm=True, confirmed_amount=confirmed)
+
+    seller_org = seller.memberships.get().organisation
+    first = contract(seller, seller_org, 40 * M, "张工")
+    second = contract(seller, seller_org, 40 * M, "张工")
+    third = contract(seller, seller_org, 40 * M, "王工")
+    income(seller, first, 30 * M)
+    income(seller, second, 25 * M)
+    income(seller, third, 10 * M, decide=False)
+    professor = make_user(Role.ENTERPRISE, region="130108")
+    university = professor.memberships.get().organisation
+    university.kind = "university"
+    university.save(update_fields=["kind"])
+    big = contract(professor, university, 90 * M, "李教授")
+    income(professor, big, 85 * M, confirmed=82 * M)
+    return year, seller_org, university
+
+
+def test_report_flags_the_thresholds_universities_first(incomes):
+    _year, enterprise, university = incomes
+    rows = talent_channel_report()
+    assert [(r["seller_id"], r["contact_name"], r["income"], r["channel"]) for r in rows] == [
+        (university.pk, "李教授", 82 * M, "full_senior"),
+        (enterprise.pk, "张工", 55 * M, "associate_senior"),
+    ]
+    assert rows[1]["contracts"] == 2 and rows[0]["unit"] == "130100" and rows[0]["research"]
+
+
+def test_report_narrows_by_years_and_unit(incomes):
+    year, _enterprise, _university = incomes
+    assert len(talent_channel_report(year_from=year, year_to=year, unit="130100")) == 2
+    assert talent_channel_report(year_from=year + 1) == []
+    assert talent_channel_report(year_to=year - 1) == []
+    assert talent_channel_report(unit="130600") == []
