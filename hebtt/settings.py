@@ -306,6 +306,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.kpi.tasks.contract_facts_rebuild_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "kpi-monthly-close": {
+        "task": "apps.kpi.tasks.kpi_monthly_close_task",
+        "schedule": crontab(hour=6, minute=0, day_of_month=1),
+    },
+    "kpi-quarterly-close": {
+        "task": "apps.kpi.tasks.kpi_quarterly_close_task",
+        "schedule": crontab(hour=6, minute=30, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    "kpi-behind-schedule-alert": {
+        "task": "apps.kpi.tasks.kpi_behind_schedule_alert_task",
+        "schedule": crontab(hour=8, minute=0, day_of_month=2),
+    },
 }
 
 # Portal settings

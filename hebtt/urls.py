@@ -21,6 +21,7 @@ from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi,
 from apps.institutions.broker_api import BrokerViewSet
 from apps.institutions.broker_io_api import BrokerExportApi, BrokerImportApi
 from apps.kpi.api import IndicatorViewSet, ProgressApi, ReportedValueViewSet, TargetSetViewSet
+from apps.kpi.report_api import KpiReportViewSet
 from apps.kpi.spreadsheet_api import KpiSheetDownloadApi, KpiSheetReturnApi
 from apps.subsidies.api import SubsidyApplicationViewSet, SubsidyNoticeApi, SubsidyProgrammeViewSet
 
@@ -45,6 +46,7 @@ router.register("subsidy-applications", SubsidyApplicationViewSet, basename="sub
 router.register("kpi/indicators", IndicatorViewSet, basename="kpi-indicator")
 router.register("kpi/targets", TargetSetViewSet, basename="kpi-target-set")
 router.register("kpi/reported", ReportedValueViewSet, basename="kpi-reported-value")
+router.register("kpi/reports", KpiReportViewSet, basename="kpi-report")
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -81,6 +83,7 @@ urlpatterns = [
     path("market/", include("apps.achievements.urls")),
     path("subsidies/", include("apps.subsidies.urls")),
     path("kpi/spreadsheets/", include("apps.kpi.spreadsheet_urls")),
+    path("kpi/reports/", include("apps.kpi.report_urls")),
     path("kpi/", include("apps.kpi.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

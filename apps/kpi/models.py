@@ -266,3 +266,71 @@ class ReportedValue(TimeStampedModel):
 
     def __str__(self):
         return f"{self.indicator_id} {self.year} {self.unit_id or 'province'}: {self.value}"
+
+
+def private_storage():
+    """The ``private`` storage of settings.STORAGES: report files are served only through permission checks."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class ReportKind(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+
+
+class Report(models.Model):
+    """A monthly or quarterly close of the progress for a unit (or the province): a frozen snapshot.
+
+    ``figures`` holds the progress rows as of the period's end and ``file`` their workbook; neither
+    changes afterwards. A re-issue (with a reason) is a new version that becomes current; the
+    previous versions are kept.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    unit = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("assessment unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for the province as a whole."),
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(_("current"), default=True)
+    reason = models.TextField(_("reason for re-issue"), blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    generated_at = models.DateTimeField(_("generated at"))
+    file = models.FileField(_("file"), storage=private_storage, upload_to="kpi/reports/%Y/")
+    filename = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("file size"))
+    figures = models.JSONField(_("figures"), default=list)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "kind", "unit_id", "-version"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "unit", "version"],
+                name="kpi_report_version_unique",
+                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "unit"],
+                condition=Q(is_current=True),
+                name="kpi_report_one_current",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.period_start:%Y-%m} {self.unit_id or 'province'} v{self.version}"
