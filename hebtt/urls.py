@@ -84,6 +84,7 @@ urlpatterns = [
     path("subsidies/", include("apps.subsidies.urls")),
     path("kpi/spreadsheets/", include("apps.kpi.spreadsheet_urls")),
     path("kpi/reports/", include("apps.kpi.report_urls")),
+    path("kpi/talent/", include("apps.kpi.talent_urls")),
     path("kpi/", include("apps.kpi.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

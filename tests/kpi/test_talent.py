@@ -80,3 +80,26 @@ def test_report_narrows_by_years_and_unit(incomes):
     assert talent_channel_report(year_from=year + 1) == []
     assert talent_channel_report(year_to=year - 1) == []
     assert talent_channel_report(unit="130600") == []
+
+
+def test_the_page_for_the_province_and_for_a_city_bureau(incomes, make_user, client_for):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    url = reverse("kpi_talent:report")
+    province = client_for(make_user(Role.PROVINCE_ADMIN))
+    page = province.get(url)
+    assert page.status_code == 200 and [r["contact_name"] for r in page.context["rows"]] == ["李教授", "张工"]
+    download = province.get(url, {"format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    assert [row[2] for row in rows[1:]] == ["李教授", "张工"] and rows[1][4] == 82_000_000
+    # A city bureau sees its own unit (the sellers are in 石家庄); another city's sees none of them.
+    assert len(client_for(make_user(Role.CITY_OFFICIAL, region="130100")).get(url).context["rows"]) == 2
+    other = client_for(make_user(Role.CITY_OFFICIAL, region="130200"))
+    assert other.get(url).context["rows"] == []
+    assert other.get(url, {"unit": "130100"}).status_code == 400  # not its unit
+    assert province.get(url, {"year_from": "abc"}).status_code == 400
+    for role in (Role.COUNTY_OFFICIAL, Role.ENTERPRISE):
+        assert client_for(make_user(role)).get(url).status_code == 403
