@@ -17,9 +17,7 @@ def test_load_demo_creates_offices_for_every_unit_and_contracts_in_every_state(s
     statuses = set(workflow.values_list("status", flat=True))
     assert statuses == {"draft", "submitted", "returned", "under_review", "second_review", "registered"}
     numbers = list(
-        workflow.filter(is_external=False)
-        .exclude(registration_number="")
-        .values_list("registration_number", flat=True)
+        workflow.filter(is_external=False).exclude(registration_number="").values_list("registration_number", flat=True)
     )
     assert len(numbers) == len(set(numbers)) == 3
     assert workflow.filter(is_external=True, buyer_region__unit__isnull=False).count() >= 5
