@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import Step, TimeStampedModel
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -199,27 +199,13 @@ class Need(Listing):
         return reverse("achievements:need_detail", args=[self.pk])
 
 
-class ListingStep(models.Model):
+class ListingStep(Step):
     """One step of a listing's history: who, when, what and why (exactly one of the two listings)."""
 
     achievement = models.ForeignKey(Achievement, null=True, blank=True, on_delete=models.PROTECT, related_name="steps")
     need = models.ForeignKey(Need, null=True, blank=True, on_delete=models.PROTECT, related_name="steps")
-    action = models.CharField(_("action"), max_length=32)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(Step.Meta):
         verbose_name = _("listing step")
         verbose_name_plural = _("listing steps")
         constraints = [
@@ -374,24 +360,10 @@ class Deal(TimeStampedModel):
         return f"{self.buyer_id} → {self.achievement_id}"
 
 
-class DealStep(models.Model):
+class DealStep(Step):
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="steps")
-    action = models.CharField(_("action"), max_length=32)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(Step.Meta):
         verbose_name = _("deal step")
         verbose_name_plural = _("deal steps")
 

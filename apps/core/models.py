@@ -15,6 +15,31 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class Step(models.Model):
+    """One step of a record's history: who did what, when, from which state to which, and why.
+
+    Each app's step model adds the foreign key to its record (and its verbose names).
+    """
+
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+
 class BilingualNameMixin:
     """Shows ``name_en`` when the active language is English, ``name`` (Chinese) otherwise."""
 

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import BilingualNameMixin, TimeStampedModel
+from apps.core.models import BilingualNameMixin, Step, TimeStampedModel
 
 
 @pghistory.track()
@@ -110,26 +110,12 @@ class Institution(TimeStampedModel):
         return self.name
 
 
-class InstitutionStep(models.Model):
+class InstitutionStep(Step):
     """One step of an institution's filing and status history: who, when, what and why."""
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="steps")
-    action = models.CharField(_("action"), max_length=32)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(Step.Meta):
         verbose_name = _("institution step")
         verbose_name_plural = _("institution steps")
 

@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import Step, TimeStampedModel
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -302,24 +302,10 @@ class ApplicationFile(models.Model):
         return self.name
 
 
-class ApplicationStep(models.Model):
+class ApplicationStep(Step):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="steps")
-    action = models.CharField(_("action"), max_length=32)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(Step.Meta):
         verbose_name = _("application step")
         verbose_name_plural = _("application steps")
 
