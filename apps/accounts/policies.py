@@ -118,6 +118,12 @@ class Actor:
         return False
 
 
+def actor_user_id(actor) -> int | None:
+    """The id of the user behind ``actor`` (a user or an ``Actor``) for audit columns; None when anonymous."""
+    user = getattr(actor, "user", actor)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
 def actor_for(user) -> Actor:
     """The actor for ``user``, cached on the user object for the rest of the request."""
     if isinstance(user, Actor):

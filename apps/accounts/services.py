@@ -26,6 +26,7 @@ from apps.accounts.models import (
     Role,
     User,
 )
+from apps.accounts.policies import actor_user_id
 from apps.core.errors import InvalidInput
 from apps.core.models import Region
 from apps.core.validators import normalise_credit_code, validate_credit_code
@@ -50,10 +51,6 @@ ILLEGAL_TRANSITION_MESSAGES = {
     "suspend": gettext_lazy("The organisation is “%(status)s”; only an active organisation can be suspended."),
     "reinstate": gettext_lazy("The organisation is “%(status)s”; only a suspended organisation can be reinstated."),
 }
-
-
-def _actor_id(actor):
-    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 def _check_credit_code(credit_code: str, *, exclude_pk=None) -> str:
@@ -144,7 +141,10 @@ def organisation_transition(*, actor, organisation: Organisation, action: str, r
     reason = (reason or "").strip()
     if action in REASON_REQUIRED_FOR and not reason:
         raise account_errors.ReasonRequired(field="reason")
-    with transaction.atomic(), pghistory.context(action=f"organisation.{action}", reason=reason, user=_actor_id(actor)):
+    with (
+        transaction.atomic(),
+        pghistory.context(action=f"organisation.{action}", reason=reason, user=actor_user_id(actor)),
+    ):
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if locked.status not in sources:
             raise account_errors.OrganisationTransitionError(
@@ -153,7 +153,7 @@ def organisation_transition(*, actor, organisation: Organisation, action: str, r
         locked.status = target
         locked.status_reason = reason
         locked.status_changed_at = timezone.now()
-        locked.status_changed_by_id = _actor_id(actor)
+        locked.status_changed_by_id = actor_user_id(actor)
         locked.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by", "updated_at"])
         transaction.on_commit(lambda: _notify_members_of_status(locked))
     return locked
@@ -189,7 +189,7 @@ def membership_create(*, actor, user: User, organisation: Organisation, role: st
             code=account_errors.ROLE_NOT_ALLOWED,
             field="role",
         )
-    with transaction.atomic(), pghistory.context(action="membership.create", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="membership.create", user=actor_user_id(actor)):
         existing = (
             Membership.objects.select_for_update().filter(user=user, organisation=organisation, role=role).first()
         )

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts import policies
 from apps.accounts.models import Organisation, OrganisationKind, Role
+from apps.accounts.policies import actor_user_id
 from apps.achievements.models import (
     Achievement,
     CatalogueEdition,
@@ -72,10 +73,6 @@ ACTION_LABELS = {
     "revise": gettext_lazy("Revise"),
     "entry": gettext_lazy("Change the entries"),
 }
-
-
-def _actor_id(actor):
-    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 def _illegal(obj, action: str) -> Conflict:
@@ -210,7 +207,7 @@ def package_create(*, actor, publisher: Organisation, data: PackageInput) -> Pac
     if not package_publishers(actor=actor).filter(pk=publisher.pk).exists():
         raise InvalidInput(_("Publish packages in the name of your own bureau."), field="publisher")
     values = package_input_validate(data)
-    with transaction.atomic(), pghistory.context(action="package.create", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="package.create", user=actor_user_id(actor)):
         _check_unique(publisher.pk, values)
         try:
             with transaction.atomic():
@@ -227,7 +224,7 @@ def package_update(*, actor, package: Package, data: PackageInput) -> Package:
     """Replace the fields of a draft package."""
     policies.check(actor, "package.manage", package)
     values = package_input_validate(data)
-    with transaction.atomic(), pghistory.context(action="package.update", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="package.update", user=actor_user_id(actor)):
         locked = _locked(package)
         if locked.status != P.DRAFT:
             raise _illegal(locked, "update")
@@ -265,7 +262,7 @@ def package_items_set(*, actor, package: Package, achievement_ids: list[int]) ->
     """
     policies.check(actor, "package.manage", package)
     ordered = list(dict.fromkeys(int(pk) for pk in achievement_ids))
-    with transaction.atomic(), pghistory.context(action="package.items", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="package.items", user=actor_user_id(actor)):
         locked = _locked(package)
         if locked.status != P.DRAFT:
             raise _illegal(locked, "items")
@@ -304,7 +301,7 @@ def package_transition(*, actor, package: Package, action: str, reason: str = ""
     sources, target = PACKAGE_TRANSITIONS[action]
     policies.check(actor, "package.manage", package)
     reason = (reason or "").strip()
-    context = {"action": f"package.{action}", "user": _actor_id(actor)}
+    context = {"action": f"package.{action}", "user": actor_user_id(actor)}
     if reason:
         context["reason"] = reason
     with transaction.atomic(), pghistory.context(**context):
@@ -536,7 +533,7 @@ def catalogue_edition_create(
     title = (title or "").strip()
     if not title:
         raise InvalidInput(_("Enter the edition's title."), field="title")
-    with transaction.atomic(), pghistory.context(action="catalogue.create", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="catalogue.create", user=actor_user_id(actor)):
         if based_on is not None:
             # Locked: the basis must not be withdrawn while its entries are copied.
             based_on = CatalogueEdition.objects.select_for_update().get(pk=based_on.pk)
@@ -578,7 +575,7 @@ def catalogue_edition_update(
     title = (title or "").strip()
     if not title:
         raise InvalidInput(_("Enter the edition's title."), field="title")
-    with transaction.atomic(), pghistory.context(action="catalogue.update", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="catalogue.update", user=actor_user_id(actor)):
         locked = _locked_edition(edition)
         if locked.status != P.DRAFT:
             raise _frozen(locked, "update")
@@ -630,7 +627,7 @@ def catalogue_entry_add(
     values = catalogue_entry_input_validate(data)
     if number is not None and int(number) < 1:
         raise InvalidInput(_("Numbers start at 1."), field="number")
-    with transaction.atomic(), pghistory.context(action="catalogue.entry_add", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="catalogue.entry_add", user=actor_user_id(actor)):
         locked = _locked_edition(edition)
         if locked.status != P.DRAFT:
             raise _frozen(locked, "entry")
@@ -650,7 +647,7 @@ def catalogue_entry_update(
     values = catalogue_entry_input_validate(data)
     if number is not None and int(number) < 1:
         raise InvalidInput(_("Numbers start at 1."), field="number")
-    with transaction.atomic(), pghistory.context(action="catalogue.entry_update", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="catalogue.entry_update", user=actor_user_id(actor)):
         locked = _locked_edition(entry.edition)
         if locked.status != P.DRAFT:
             raise _frozen(locked, "entry")
@@ -668,7 +665,7 @@ def catalogue_entry_update(
 def catalogue_entry_remove(*, actor, entry: CatalogueEntry) -> None:
     """Remove an entry from a draft edition; the entries after it move up one number."""
     policies.check(actor, "catalogue.manage", entry.edition)
-    with transaction.atomic(), pghistory.context(action="catalogue.entry_remove", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="catalogue.entry_remove", user=actor_user_id(actor)):
         locked = _locked_edition(entry.edition)
         if locked.status != P.DRAFT:
             raise _frozen(locked, "entry")
@@ -692,7 +689,7 @@ def catalogue_edition_publish(
     and are superseded. A draft older than a published version of its year cannot be published.
     """
     policies.check(actor, "catalogue.manage", edition)
-    with transaction.atomic(), pghistory.context(action="catalogue.publish", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="catalogue.publish", user=actor_user_id(actor)):
         locked = _locked_edition(edition)
         if locked.status not in EDITION_TRANSITIONS["publish"][0]:
             raise _illegal(locked, "publish")
@@ -728,7 +725,7 @@ def catalogue_edition_withdraw(*, actor, edition: CatalogueEdition, reason: str)
     """
     policies.check(actor, "catalogue.manage", edition)
     reason = (reason or "").strip()
-    context = {"action": "catalogue.withdraw", "user": _actor_id(actor)}
+    context = {"action": "catalogue.withdraw", "user": actor_user_id(actor)}
     if reason:
         context["reason"] = reason
     with transaction.atomic(), pghistory.context(**context):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts import policies
 from apps.accounts.models import Membership, Organisation
+from apps.accounts.policies import actor_user_id
 from apps.achievements.models import (
     Achievement,
     AchievementStatus,
@@ -86,11 +87,6 @@ ACTION_LABELS = {
 }
 
 
-def _actor_id(actor):
-    actor = getattr(actor, "user", actor)
-    return actor.pk if actor is not None and actor.is_authenticated else None
-
-
 def _kind(listing_or_model) -> str:
     return "need" if listing_or_model._meta.model_name == "need" else "achievement"
 
@@ -101,7 +97,7 @@ def _step(listing, action, *, actor, from_status="", to_status="", note=""):
         action=action,
         from_status=from_status,
         to_status=to_status,
-        actor_id=_actor_id(actor),
+        actor_id=actor_user_id(actor),
         note=note,
     )
 
@@ -320,8 +316,8 @@ def listing_create(*, actor, model, publisher: Organisation, data: ListingInput)
     policies.check(actor, _policy(model, "publish"), publisher)
     values = _validate(model, data, publisher)
     kind = _kind(model)
-    with transaction.atomic(), pghistory.context(action=f"{kind}.create", user=_actor_id(actor)):
-        listing = model.objects.create(publisher=publisher, author_id=_actor_id(actor), status="draft", **values)
+    with transaction.atomic(), pghistory.context(action=f"{kind}.create", user=actor_user_id(actor)):
+        listing = model.objects.create(publisher=publisher, author_id=actor_user_id(actor), status="draft", **values)
         _step(listing, "create", actor=actor, to_status=listing.status)
         _reindex(listing)
     return listing
@@ -331,7 +327,7 @@ def listing_update(*, actor, listing, data: ListingInput):
     """Replace a draft, a returned or a withdrawn listing; a published one is withdrawn first."""
     policies.check(actor, _policy(listing, "publish"), listing)
     values = _validate(type(listing), data, listing.publisher)
-    with transaction.atomic(), pghistory.context(action=f"{_kind(listing)}.update", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action=f"{_kind(listing)}.update", user=actor_user_id(actor)):
         locked = type(listing).objects.select_for_update().get(pk=listing.pk)
         if locked.status not in EDITABLE:
             raise _illegal(locked, "update")
@@ -364,14 +360,14 @@ def listing_transition(*, actor, listing, action: str, note: str = ""):
     sources, target, suffix = LISTING_TRANSITIONS[action]
     policies.check(actor, _policy(listing, suffix), listing)
     model = type(listing)
-    with transaction.atomic(), pghistory.context(action=f"{_kind(listing)}.{action}", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action=f"{_kind(listing)}.{action}", user=actor_user_id(actor)):
         locked = model.objects.select_for_update().select_related("region").get(pk=listing.pk)
         if locked.status not in sources:
             raise _illegal(locked, action)
         note = (note or "").strip()
         if action in REASON_REQUIRED_FOR and not note:
             raise InvalidInput(_("Please give a reason."), code=REASON_REQUIRED, field="note")
-        if action == "approve" and locked.author_id == _actor_id(actor):
+        if action == "approve" and locked.author_id == actor_user_id(actor):
             # The rule already refuses it; kept here so that no path publishes without four eyes.
             raise Conflict(_("Another user of your unit must review what you wrote."), code="four_eyes")
         if (
@@ -461,7 +457,7 @@ def listing_file_add(*, actor, listing, upload, kind: str) -> ListingFile:
     """Add an image or a PDF to a listing that is still editable (or published: pictures help)."""
     policies.check(actor, _policy(listing, "publish"), listing)
     name, content_type, size, sha256 = _check_file(upload, kind)
-    with transaction.atomic(), pghistory.context(action=f"{_kind(listing)}.file_add", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action=f"{_kind(listing)}.file_add", user=actor_user_id(actor)):
         locked = type(listing).objects.select_for_update().get(pk=listing.pk)
         if locked.status not in EDITABLE | {"pending", "published"}:
             raise _illegal(locked, "file_add")
@@ -474,7 +470,7 @@ def listing_file_add(*, actor, listing, upload, kind: str) -> ListingFile:
             content_type=content_type,
             size=size,
             sha256=sha256,
-            uploaded_by_id=_actor_id(actor),
+            uploaded_by_id=actor_user_id(actor),
         )
         item.file.save(name, upload, save=False)
         item.save()
@@ -623,10 +619,10 @@ def deal_express(
     if need is not None and (need.publisher_id != buyer.pk or need.status != N.PUBLISHED):
         raise InvalidInput(_("Choose one of your published needs."), field="need")
     try:
-        with transaction.atomic(), pghistory.context(action="deal.express", user=_actor_id(actor)):
+        with transaction.atomic(), pghistory.context(action="deal.express", user=actor_user_id(actor)):
             deal = Deal.objects.create(achievement=achievement, need=need, buyer=buyer, message=message)
             DealStep.objects.create(
-                deal=deal, action="express", to_status=deal.status, actor_id=_actor_id(actor), note=message
+                deal=deal, action="express", to_status=deal.status, actor_id=actor_user_id(actor), note=message
             )
     except IntegrityError:
         raise Conflict(
@@ -656,7 +652,7 @@ def deal_transition(
     sources, target, policy = DEAL_TRANSITIONS[action]
     policies.check(actor, policy, deal)
     note = (note or "").strip()
-    with transaction.atomic(), pghistory.context(action=f"deal.{action}", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action=f"deal.{action}", user=actor_user_id(actor)):
         locked = Deal.objects.select_for_update().select_related("achievement", "buyer").get(pk=deal.pk)
         if locked.status not in sources:
             raise Conflict(
@@ -686,7 +682,12 @@ def deal_transition(
         locked.status = target
         locked.save(update_fields=update_fields)
         DealStep.objects.create(
-            deal=locked, action=action, from_status=from_status, to_status=target, actor_id=_actor_id(actor), note=note
+            deal=locked,
+            action=action,
+            from_status=from_status,
+            to_status=target,
+            actor_id=actor_user_id(actor),
+            note=note,
         )
     other = locked.buyer_id if policy == "deal.respond" else locked.achievement.publisher_id
     notify(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts import policies
 from apps.accounts.models import Organisation
+from apps.accounts.policies import actor_user_id
 from apps.contracts import errors
 from apps.contracts.models import (
     ZERO,
@@ -122,10 +123,6 @@ class ContractInput:
     need: object | None = None  # achievements.Need it answers (the buyer's own)
     deductions: list[DeductionInput] = field(default_factory=list)
     ip_items: list[IPItemInput] = field(default_factory=list)
-
-
-def _actor_id(actor):
-    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 def _today() -> date:
@@ -407,7 +404,7 @@ def _event(contract, action, *, actor, from_status="", to_status="", reason_code
         action=action,
         from_status=from_status,
         to_status=to_status,
-        actor_id=_actor_id(actor),
+        actor_id=actor_user_id(actor),
         reason_code=reason_code,
         note=note,
         data=data or {},
@@ -434,7 +431,7 @@ def contract_create(*, actor, seller: Organisation, data: ContractInput, attachm
     policies.check(actor, "contract.create", seller)
     cleaned = contract_input_validate(data, seller=seller)
     file_meta = _check_attachment(attachment) if attachment is not None else None
-    with transaction.atomic(), pghistory.context(action="contract.create", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.create", user=actor_user_id(actor)):
         contract = Contract(**cleaned["fields"], **_seller_values(seller))
         if file_meta:
             contract.attachment_name, contract.attachment_size, contract.attachment_sha256 = file_meta
@@ -450,7 +447,7 @@ def contract_update(*, actor, contract: Contract, data: ContractInput, attachmen
     policies.check(actor, "contract.edit", contract)
     cleaned = contract_input_validate(data, seller=contract.seller)
     file_meta = _check_attachment(attachment) if attachment is not None else None
-    with transaction.atomic(), pghistory.context(action="contract.update", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.update", user=actor_user_id(actor)):
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if not locked.is_editable:
             raise _illegal(locked, "update")
@@ -472,7 +469,7 @@ def contract_attach(*, actor, contract: Contract, attachment) -> Contract:
     """Attach (or replace) the contract text of a draft or of a contract returned for correction."""
     policies.check(actor, "contract.edit", contract)
     name, size, sha256 = _check_attachment(attachment)
-    with transaction.atomic(), pghistory.context(action="contract.attach", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.attach", user=actor_user_id(actor)):
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if not locked.is_editable:
             raise _illegal(locked, "attach")
@@ -562,7 +559,7 @@ def contract_submit(*, actor, contract: Contract, office: RegistrationOffice | N
     """Send a draft (or a corrected contract) to a registration office covering the seller."""
     from apps.contracts.selectors import offices_for_seller
 
-    with transaction.atomic(), pghistory.context(action="contract.submit", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.submit", user=actor_user_id(actor)):
         locked = _begin(actor, contract, "submit")
         _check_complete(locked)
         eligible = list(offices_for_seller(locked.seller))
@@ -599,14 +596,14 @@ def contract_submit(*, actor, contract: Contract, office: RegistrationOffice | N
 
 
 def contract_withdraw(*, actor, contract: Contract, note: str = "") -> Contract:
-    with transaction.atomic(), pghistory.context(action="contract.withdraw", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.withdraw", user=actor_user_id(actor)):
         locked = _begin(actor, contract, "withdraw")
         return _move(locked, "withdraw", actor=actor, note=(note or "").strip())
 
 
 def contract_accept(*, actor, contract: Contract, calendar: WorkingCalendar | None = None) -> Contract:
     """受理: the office takes the contract into review; the decision deadline starts to run."""
-    with transaction.atomic(), pghistory.context(action="contract.accept", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.accept", user=actor_user_id(actor)):
         locked = _begin(actor, contract, "accept")
         calendar = calendar or WorkingCalendar()
         locked.accepted_on = _today()
@@ -616,7 +613,7 @@ def contract_accept(*, actor, contract: Contract, calendar: WorkingCalendar | No
 
 def contract_return(*, actor, contract: Contract, note: str) -> Contract:
     """Send the contract back to the seller for correction, saying what to correct."""
-    with transaction.atomic(), pghistory.context(action="contract.return", reason=note, user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.return", reason=note, user=actor_user_id(actor)):
         locked = _begin(actor, contract, "return")
         note = _require_reason(note)
         locked.accepted_on = None
@@ -627,7 +624,7 @@ def contract_return(*, actor, contract: Contract, note: str) -> Contract:
 def contract_refuse(*, actor, contract: Contract, reason_code: str, note: str = "") -> Contract:
     """不予登记 with one of the official reasons; "other" needs the reason in words."""
     action = "refuse_second_review" if contract.status == S.SECOND_REVIEW else "refuse"
-    with transaction.atomic(), pghistory.context(action="contract.refuse", reason=note, user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.refuse", reason=note, user=actor_user_id(actor)):
         locked = _begin(actor, contract, action)
         reason_code = _check_code(CodeList.REFUSAL_REASON, reason_code, "reason_code")
         note = _require_reason(note) if reason_code == "other" else (note or "").strip()
@@ -656,7 +653,7 @@ def contract_register(
     Below the rule version's threshold the contract is registered at once; at or above it, it
     goes to a second review by a large-amount approver, with the longer deadline.
     """
-    with transaction.atomic(), pghistory.context(action="contract.register", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.register", user=actor_user_id(actor)):
         locked = _begin(actor, contract, "register")
         confirmed = (
             locked.technology_value
@@ -696,7 +693,7 @@ def contract_register(
 
 
 def contract_approve_second_review(*, actor, contract: Contract, note: str = "") -> Contract:
-    with transaction.atomic(), pghistory.context(action="contract.approve_second_review", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.approve_second_review", user=actor_user_id(actor)):
         locked = _begin(actor, contract, "approve_second_review")
         _issue_registration(locked)
         return _move(
@@ -756,7 +753,7 @@ def contract_change(*, actor, contract: Contract) -> Contract:
     The registered version stays valid until the change is registered; then it is marked
     changed and its certificate says so.
     """
-    with transaction.atomic(), pghistory.context(action="contract.change", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.change", user=actor_user_id(actor)):
         policies.check(actor, "contract.edit", contract)
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if locked.status != S.REGISTERED or locked.is_external:
@@ -819,7 +816,7 @@ def contract_change(*, actor, contract: Contract) -> Contract:
 
 def contract_cancel(*, actor, contract: Contract, note: str) -> Contract:
     """注销: the seller cancels a registration (the contract was terminated); the certificate becomes invalid."""
-    with transaction.atomic(), pghistory.context(action="contract.cancel", reason=note, user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.cancel", reason=note, user=actor_user_id(actor)):
         locked = _begin(actor, contract, "cancel")
         note = _require_reason(note)
         return _move(locked, "cancel", actor=actor, note=note)
@@ -827,7 +824,7 @@ def contract_cancel(*, actor, contract: Contract, note: str) -> Contract:
 
 def contract_revoke(*, actor, contract: Contract, reason_code: str, note: str = "") -> Contract:
     """撤销: the office revokes a registration (sham contract, fraud, duplicate)."""
-    with transaction.atomic(), pghistory.context(action="contract.revoke", reason=note, user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.revoke", reason=note, user=actor_user_id(actor)):
         locked = _begin(actor, contract, "revoke")
         reason_code = _check_code(CodeList.REVOCATION_REASON, reason_code, "reason_code")
         note = _require_reason(note) if reason_code == "other" else (note or "").strip()
@@ -870,7 +867,7 @@ def office_save(
     covers_organisations = list(covers_organisations)
     if covers_region is None and not covers_organisations:
         raise InvalidInput(_("Say what the office covers: an area, organisations, or both."), field="covers_region")
-    with transaction.atomic(), pghistory.context(action="office.save", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="office.save", user=actor_user_id(actor)):
         others = RegistrationOffice.objects.exclude(pk=getattr(office, "pk", None))
         if others.filter(code=code).exists():
             raise InvalidInput(_("Another office has this code."), code=errors.OFFICE_CODE_TAKEN, field="code")
@@ -900,7 +897,7 @@ def income_file(*, actor, contract: Contract, year: int, amount) -> IncomeConfir
     """The seller declares the technical income actually received from the contract in ``year``."""
     policies.check(actor, "contract.edit", contract)
     amount = _money(amount, "amount")
-    with transaction.atomic(), pghistory.context(action="contract.income_file", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.income_file", user=actor_user_id(actor)):
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if locked.status != S.REGISTERED or locked.is_external:  # the current version only: no double filing
             raise _illegal(locked, "income")
@@ -938,7 +935,7 @@ def income_decide(
 ) -> IncomeConfirmation:
     """The office confirms (possibly a lower amount) or rejects a filing."""
     policies.check(actor, "contract.review", income.contract)
-    with transaction.atomic(), pghistory.context(action="contract.income_decide", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="contract.income_decide", user=actor_user_id(actor)):
         locked = IncomeConfirmation.objects.select_for_update().get(pk=income.pk)
         if locked.status != IncomeStatus.FILED:
             raise Conflict(_("This filing has already been decided."), code=errors.ILLEGAL_TRANSITION)

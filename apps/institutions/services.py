@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts import policies
 from apps.accounts.models import Organisation
+from apps.accounts.policies import actor_user_id
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import Code, CodeList, Region
 from apps.institutions.models import (
@@ -93,17 +94,13 @@ class InstitutionInput:
     contact_phone: str = ""
 
 
-def _actor_id(actor):
-    return actor.pk if actor is not None and actor.is_authenticated else None
-
-
 def _step(institution, action, *, actor, from_status="", to_status="", note=""):
     return InstitutionStep.objects.create(
         institution=institution,
         action=action,
         from_status=from_status,
         to_status=to_status,
-        actor_id=_actor_id(actor),
+        actor_id=actor_user_id(actor),
         note=note,
     )
 
@@ -151,7 +148,7 @@ def institution_create(*, actor, host: Organisation, data: InstitutionInput) -> 
     """Draft a filing for an institution that ``host`` runs."""
     policies.check(actor, "institution.apply", host)
     values = institution_input_validate(data)
-    with transaction.atomic(), pghistory.context(action="institution.create", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="institution.create", user=actor_user_id(actor)):
         institution = Institution.objects.create(host=host, status=S.DRAFT, **values)
         _step(institution, "create", actor=actor, to_status=institution.status)
     return institution
@@ -161,7 +158,7 @@ def institution_update(*, actor, institution: Institution, data: InstitutionInpu
     """Replace a draft or returned filing."""
     policies.check(actor, "institution.apply", institution)
     values = institution_input_validate(data)
-    with transaction.atomic(), pghistory.context(action="institution.update", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="institution.update", user=actor_user_id(actor)):
         locked = Institution.objects.select_for_update().get(pk=institution.pk)
         if locked.status not in (S.DRAFT, S.RETURNED):
             raise _illegal(locked, "update")
@@ -177,7 +174,7 @@ def institution_enter(*, actor, host: Organisation | None, data: InstitutionInpu
     policies.check(actor, "institution.approve", None)
     values = institution_input_validate(data)
     _require_recognition(values)
-    with transaction.atomic(), pghistory.context(action="institution.enter", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="institution.enter", user=actor_user_id(actor)):
         institution = Institution.objects.create(host=host, status=S.ACTIVE, **values)
         _step(institution, "enter", actor=actor, to_status=institution.status)
     return institution
@@ -214,7 +211,7 @@ def institution_transition(
     """
     sources, target, policy = INSTITUTION_TRANSITIONS[action]
     policies.check(actor, policy, institution)
-    with transaction.atomic(), pghistory.context(action=f"institution.{action}", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action=f"institution.{action}", user=actor_user_id(actor)):
         locked = Institution.objects.select_for_update().select_related("region").get(pk=institution.pk)
         if locked.status not in sources:
             raise _illegal(locked, action)
@@ -256,7 +253,7 @@ class AnnualReportInput:
 def annual_report_file(*, actor, institution: Institution, year: int, data: AnnualReportInput) -> AnnualReport:
     """The host reports a past year; it may correct the report until the year is evaluated."""
     policies.check(actor, "institution.apply", institution)
-    with transaction.atomic(), pghistory.context(action="institution.annual_report", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="institution.annual_report", user=actor_user_id(actor)):
         locked = Institution.objects.select_for_update().get(pk=institution.pk)
         if locked.status not in REPORTING_STATES:
             raise _illegal(locked, "annual_report")
@@ -358,7 +355,7 @@ def evaluation_record(
         if not Decimal("0") <= score <= HUNDRED:
             raise InvalidInput(_("Give a score from 0 to 100."), field=name)
         scores[name] = score
-    with transaction.atomic(), pghistory.context(action="institution.evaluate", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="institution.evaluate", user=actor_user_id(actor)):
         locked = Institution.objects.select_for_update().get(pk=institution.pk)
         if locked.status not in REPORTING_STATES:
             raise _illegal(locked, "evaluate")
@@ -431,7 +428,7 @@ def broker_register(*, actor, data: BrokerInput, affiliation: Organisation | Non
     known = set(Code.objects.filter(list=CodeList.TECH_FIELD, code__in=fields).values_list("code", flat=True))
     if set(fields) - known:
         raise InvalidInput(_("Choose technology fields from the list."), code="unknown_code", field="tech_fields")
-    with transaction.atomic(), pghistory.context(action="broker.register", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="broker.register", user=actor_user_id(actor)):
         if Broker.objects.filter(certificate_number=number).exists():
             raise InvalidInput(
                 _("A broker with this certificate number is already registered."),
@@ -466,7 +463,7 @@ def broker_training_add(
         raise InvalidInput(_("Enter the hours of the course."), field="hours")
     if completed_on > timezone.localdate():
         raise InvalidInput(_("The course cannot end in the future."), field="completed_on")
-    with transaction.atomic(), pghistory.context(action="broker.training", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="broker.training", user=actor_user_id(actor)):
         return TrainingRecord.objects.create(
             broker=broker, training_base=training_base, course=course, hours=int(hours), completed_on=completed_on
         )

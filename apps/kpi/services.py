@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts import policies
 from apps.accounts.models import Role
+from apps.accounts.policies import actor_user_id
 from apps.core.errors import Conflict, InvalidInput, PermissionDenied
 from apps.core.models import Region
 from apps.core.selectors import assessment_units
@@ -45,11 +46,6 @@ INDICATOR_COLUMNS = [
 ]  # fmt: skip
 ILLEGAL_TRANSITION = "illegal_transition"
 TARGETS_DO_NOT_ADD_UP = "targets_do_not_add_up"
-
-
-def _actor_id(actor):
-    actor = getattr(actor, "user", actor)
-    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 def _decimal(value: str, path: Path, number: int, column: str) -> Decimal | None:
@@ -138,7 +134,7 @@ def target_set_draft(*, actor, indicator: Indicator, year: int, province_value, 
         raise InvalidInput(_("Choose a year."), field="year")
     value = _value(province_value, "province_value")
     reason = (reason or "").strip()
-    with transaction.atomic(), pghistory.context(action="kpi.target_draft", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="kpi.target_draft", user=actor_user_id(actor)):
         Indicator.objects.select_for_update().get(pk=indicator.pk)  # one drafter at a time per indicator
         existing = TargetSet.objects.filter(indicator=indicator, year=year)
         if existing.filter(status=TargetSetStatus.DRAFT).exists():
@@ -152,7 +148,7 @@ def target_set_draft(*, actor, indicator: Indicator, year: int, province_value, 
             version=last + 1,
             province_value=value,
             reason=reason,
-            created_by_id=_actor_id(actor),
+            created_by_id=actor_user_id(actor),
         )
 
 
@@ -165,7 +161,7 @@ def target_set_units(*, actor, target_set: TargetSet, values: dict[str, object],
         if code not in units:
             raise InvalidInput(_("%(code)s is not an assessment unit.") % {"code": code}, field="targets")
         cleaned[code] = _value(raw, f"targets.{code}")
-    with transaction.atomic(), pghistory.context(action="kpi.target_units", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="kpi.target_units", user=actor_user_id(actor)):
         locked = TargetSet.objects.select_for_update().get(pk=target_set.pk)
         if locked.status != TargetSetStatus.DRAFT:
             raise Conflict(_("Approved targets are locked; start a new version."), code=ILLEGAL_TRANSITION)
@@ -180,7 +176,7 @@ def target_set_units(*, actor, target_set: TargetSet, values: dict[str, object],
 def target_set_approve(*, actor, target_set: TargetSet) -> TargetSet:
     """Lock the draft; the previously approved version is superseded."""
     policies.check(actor, "kpi.manage", target_set)
-    with transaction.atomic(), pghistory.context(action="kpi.target_approve", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="kpi.target_approve", user=actor_user_id(actor)):
         locked = TargetSet.objects.select_for_update().select_related("indicator").get(pk=target_set.pk)
         if locked.status != TargetSetStatus.DRAFT:
             raise Conflict(_("Only a draft can be approved."), code=ILLEGAL_TRANSITION)
@@ -205,7 +201,7 @@ def target_set_approve(*, actor, target_set: TargetSet) -> TargetSet:
             status=TargetSetStatus.SUPERSEDED, updated_at=timezone.now()
         )
         locked.status = TargetSetStatus.APPROVED
-        locked.approved_by_id = _actor_id(actor)
+        locked.approved_by_id = actor_user_id(actor)
         locked.approved_at = timezone.now()
         locked.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     return locked
@@ -259,7 +255,7 @@ def reported_value_submit(
             code=EVIDENCE_REQUIRED,
             field="evidence",
         )
-    with transaction.atomic(), pghistory.context(action="kpi.reported_submit", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="kpi.reported_submit", user=actor_user_id(actor)):
         Indicator.objects.select_for_update().get(pk=indicator.pk)  # one submitter at a time per indicator
         pending = ReportedValue.objects.filter(
             indicator=indicator, year=year, unit=unit, status=ReportedStatus.SUBMITTED
@@ -274,7 +270,7 @@ def reported_value_submit(
             unit=unit,
             value=value,
             evidence=evidence,
-            submitted_by_id=_actor_id(actor),
+            submitted_by_id=actor_user_id(actor),
         )
 
 
@@ -288,7 +284,7 @@ def reported_value_decide(*, actor, reported: ReportedValue, approve: bool, note
     if not approve and not note:
         raise InvalidInput(_("Say what must be corrected."), code=NOTE_REQUIRED, field="note")
     action = "kpi.reported_approve" if approve else "kpi.reported_return"
-    with transaction.atomic(), pghistory.context(action=action, user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action=action, user=actor_user_id(actor)):
         # The indicator first, as the submission does: approvals of the same key queue up behind each other.
         Indicator.objects.select_for_update().get(pk=reported.indicator_id)
         locked = ReportedValue.objects.select_for_update().get(pk=reported.pk)
@@ -308,7 +304,7 @@ def reported_value_decide(*, actor, reported: ReportedValue, approve: bool, note
             locked.is_current = True
         else:
             locked.status = ReportedStatus.RETURNED
-        locked.decided_by_id = _actor_id(actor)
+        locked.decided_by_id = actor_user_id(actor)
         locked.decided_at = now
         locked.note = note
         locked.save(update_fields=["status", "is_current", "decided_by", "decided_at", "note", "updated_at"])

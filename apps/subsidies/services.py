@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts import policies
 from apps.accounts.models import Organisation, OrganisationKind
+from apps.accounts.policies import actor_user_id
 from apps.contracts.models import Contract, ContractStatus
 from apps.core.calendar import WorkingCalendar
 from apps.core.errors import Conflict, InvalidInput
@@ -103,18 +104,13 @@ CONTRACT_ROLE = {
 }
 
 
-def _actor_id(actor):
-    actor = getattr(actor, "user", actor)
-    return actor.pk if actor is not None and actor.is_authenticated else None
-
-
 def _step(application, action, *, actor, from_status="", to_status="", note=""):
     return ApplicationStep.objects.create(
         application=application,
         action=action,
         from_status=from_status or application.status,
         to_status=to_status or application.status,
-        actor_id=_actor_id(actor),
+        actor_id=actor_user_id(actor),
         note=note,
     )
 
@@ -191,7 +187,7 @@ def programme_save(*, actor, data: ProgrammeInput, programme: Programme | None =
     """Create a programme (a draft) or change one; a budget never drops below what is committed."""
     policies.check(actor, "subsidy.decide", programme)
     values = programme_input_validate(data)
-    with transaction.atomic(), pghistory.context(action="subsidy.programme_save", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.programme_save", user=actor_user_id(actor)):
         if programme is None:
             if Programme.objects.filter(code=values["code"]).exists():
                 raise InvalidInput(_("Another programme has this code."), field="code")
@@ -227,7 +223,7 @@ def programme_save(*, actor, data: ProgrammeInput, programme: Programme | None =
 def programme_publish(*, actor, programme: Programme) -> Programme:
     """Open a draft programme to applications; it needs a rule and a budget."""
     policies.check(actor, "subsidy.decide", programme)
-    with transaction.atomic(), pghistory.context(action="subsidy.programme_publish", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.programme_publish", user=actor_user_id(actor)):
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
         if locked.status != ProgrammeStatus.DRAFT:
             raise Conflict(_("Only a draft programme can be published."), code=ILLEGAL_TRANSITION)
@@ -243,7 +239,7 @@ def programme_publish(*, actor, programme: Programme) -> Programme:
 def programme_close(*, actor, programme: Programme) -> Programme:
     """No new applications; those under way continue."""
     policies.check(actor, "subsidy.decide", programme)
-    with transaction.atomic(), pghistory.context(action="subsidy.programme_close", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.programme_close", user=actor_user_id(actor)):
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
         if locked.status != ProgrammeStatus.OPEN:
             raise Conflict(_("Only a published programme can be closed."), code=ILLEGAL_TRANSITION)
@@ -281,7 +277,7 @@ def programme_rule_add(*, actor, programme: Programme, data: RuleInput) -> Progr
         "min_value": _money(data.min_value or ZERO, "min_value"),
         "document_number": (data.document_number or "").strip(),
     }
-    with transaction.atomic(), pghistory.context(action="subsidy.rule_add", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.rule_add", user=actor_user_id(actor)):
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
         if locked.status == ProgrammeStatus.CLOSED:
             raise Conflict(_("The programme is closed to applications."), code=ILLEGAL_TRANSITION)
@@ -301,7 +297,7 @@ def allocations_set(*, actor, programme: Programme, amounts: dict[str, Decimal])
         if region is None or region.unit_id != region.code:
             raise InvalidInput(_("%(code)s is not an assessment unit.") % {"code": code}, field="allocations")
         cleaned[code] = _money(amount, "allocations")
-    with transaction.atomic(), pghistory.context(action="subsidy.allocations_set", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.allocations_set", user=actor_user_id(actor)):
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
         existing = {a.unit_id: a for a in Allocation.objects.select_for_update().filter(programme=locked)}
         total = sum({**{k: a.amount for k, a in existing.items()}, **cleaned}.values(), ZERO)
@@ -648,7 +644,7 @@ def application_create(*, actor, applicant: Organisation, programme: Programme, 
     programme = Programme.objects.get(pk=programme.pk)  # its state as stored, not as the caller last saw it
     _check_applicant(programme, applicant)
     _check_window(programme)
-    with transaction.atomic(), pghistory.context(action="subsidy.create", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.create", user=actor_user_id(actor)):
         items = _items_for(programme, applicant, data.contract_ids, data.policies)
         application = Application.objects.create(
             programme=programme, applicant=applicant, unit_id=applicant.region.unit_id, **_contact_values(data)
@@ -662,7 +658,7 @@ def application_create(*, actor, applicant: Organisation, programme: Programme, 
 def application_update(*, actor, application: Application, data: ApplicationInput) -> Application:
     """Replace a draft's or a returned application's items and details; the award is recomputed."""
     policies.check(actor, "subsidy.apply", application)
-    with transaction.atomic(), pghistory.context(action="subsidy.update", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.update", user=actor_user_id(actor)):
         locked = (
             Application.objects.select_for_update()
             .select_related("programme", "applicant__region")
@@ -703,7 +699,7 @@ def application_transition(*, actor, application: Application, action: str, note
     sources, target, policy = APPLICATION_TRANSITIONS[action]
     policies.check(actor, policy, application)
     note = (note or "").strip()
-    with transaction.atomic(), pghistory.context(action=f"subsidy.{action}", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action=f"subsidy.{action}", user=actor_user_id(actor)):
         locked = _lock(application)
         if locked.status not in sources:
             raise _illegal(locked, action)
@@ -774,7 +770,7 @@ def application_approve(
     """The province approves an amount (the computed award unless less is given) within what remains of
     the programme's budget and of the unit's allocation, and the public notice begins."""
     policies.check(actor, "subsidy.decide", application)
-    with transaction.atomic(), pghistory.context(action="subsidy.approve", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.approve", user=actor_user_id(actor)):
         # Lock order: programme, allocation, application; every approval takes them in this order.
         programme = Programme.objects.select_for_update().get(pk=application.programme_id)
         allocation = (
@@ -843,7 +839,7 @@ def application_file_add(*, actor, application: Application, upload, description
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    with transaction.atomic(), pghistory.context(action="subsidy.file", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.file", user=actor_user_id(actor)):
         locked = _lock(application)
         if locked.status not in (S.DRAFT, S.RETURNED):
             raise _illegal(locked, "file")
@@ -853,7 +849,7 @@ def application_file_add(*, actor, application: Application, upload, description
             name=name,
             size=upload.size,
             sha256=digest.hexdigest(),
-            uploaded_by_id=_actor_id(actor),
+            uploaded_by_id=actor_user_id(actor),
         )
         item.file.save(name, upload, save=False)
         item.save()
@@ -872,11 +868,11 @@ def objection_file(*, actor, application: Application, text: str) -> Objection:
         raise InvalidInput(_("Say what you object to."), field="text")
     if len(text) > 5000:
         raise InvalidInput(_("At most 5,000 characters, please."), field="text")
-    with transaction.atomic(), pghistory.context(action="subsidy.objection", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.objection", user=actor_user_id(actor)):
         locked = _lock(application)
         if locked.status != S.IN_NOTICE or timezone.localdate() > locked.notice_until:
             raise Conflict(_("The application is not in public notice."), code=ILLEGAL_TRANSITION)
-        objection = Objection.objects.create(application=locked, filed_by_id=_actor_id(actor), text=text)
+        objection = Objection.objects.create(application=locked, filed_by_id=actor_user_id(actor), text=text)
         # The step is anonymous: the applicant reads the history, and objecting must be safe.
         # Who objected stays on the objection, for the province.
         _step(locked, "objection", actor=None)
@@ -889,13 +885,13 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, resolution: 
     resolution = (resolution or "").strip()
     if not resolution:
         raise InvalidInput(_("Explain the resolution."), code=REASON_REQUIRED, field="resolution")
-    with transaction.atomic(), pghistory.context(action="subsidy.objection_resolve", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.objection_resolve", user=actor_user_id(actor)):
         locked = Objection.objects.select_for_update().get(pk=objection.pk)
         if locked.status != ObjectionStatus.OPEN:
             raise Conflict(_("The objection is already resolved."), code=ILLEGAL_TRANSITION)
         locked.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
         locked.resolution = resolution
-        locked.resolved_by_id = _actor_id(actor)
+        locked.resolved_by_id = actor_user_id(actor)
         locked.resolved_at = timezone.now()
         locked.save()
         _step(
@@ -915,7 +911,7 @@ def payment_record(*, actor, application: Application, amount, paid_on: date, re
         raise InvalidInput(_("Give the payment reference."), field="reference")
     if not paid_on or paid_on > timezone.localdate():
         raise InvalidInput(_("Give the date of payment, not in the future."), field="paid_on")
-    with transaction.atomic(), pghistory.context(action="subsidy.payment", user=_actor_id(actor)):
+    with transaction.atomic(), pghistory.context(action="subsidy.payment", user=actor_user_id(actor)):
         locked = _lock(application)
         if locked.status != S.AWARDED:
             raise _illegal(locked, "payment")
@@ -929,7 +925,7 @@ def payment_record(*, actor, application: Application, amount, paid_on: date, re
         if locked.payments.filter(reference=reference).exists():
             raise InvalidInput(_("A payment with this reference is already recorded."), field="reference")
         payment = Payment.objects.create(
-            application=locked, amount=amount, paid_on=paid_on, reference=reference, recorded_by_id=_actor_id(actor)
+            application=locked, amount=amount, paid_on=paid_on, reference=reference, recorded_by_id=actor_user_id(actor)
         )
         locked.paid_amount += amount
         update_fields = ["paid_amount", "updated_at"]
