@@ -21,15 +21,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import Step, TimeStampedModel
+from apps.core.storage import private_storage
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
-
-
-def private_storage():
-    """Files of listings are served through views that check the listing is visible."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class AchievementStatus(models.TextChoices):

@@ -19,16 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
+from apps.core.storage import private_storage
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 ZERO = Decimal("0.00")
-
-
-def private_storage():
-    """The ``private`` storage of settings.STORAGES: files served only through permission-checked views."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 # 16 characters from an alphabet without look-alikes, 80 bits: unguessable, easy to type.

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BilingualNameMixin, TimeStampedModel
+from apps.core.storage import private_storage
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -266,13 +267,6 @@ class ReportedValue(TimeStampedModel):
 
     def __str__(self):
         return f"{self.indicator_id} {self.year} {self.unit_id or 'province'}: {self.value}"
-
-
-def private_storage():
-    """The ``private`` storage of settings.STORAGES: report files are served only through permission checks."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class ReportKind(models.TextChoices):

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import apps.kpi.models
+import apps.core.storage
 
 
 class Migration(migrations.Migration):
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        storage=apps.kpi.models.private_storage, upload_to="kpi/reports/%Y/", verbose_name="file"
+                        storage=apps.core.storage.private_storage, upload_to="kpi/reports/%Y/", verbose_name="file"
                     ),
                 ),
                 ("filename", models.CharField(max_length=200, verbose_name="file name")),
