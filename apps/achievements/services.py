@@ -12,7 +12,7 @@ step is a ``ListingStep`` (who, when, why); nothing is deleted.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import pghistory
@@ -46,6 +46,7 @@ from apps.achievements.models import (
 )
 from apps.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from apps.core.models import Code, CodeList, Region
+from apps.core.money import money_parse
 from apps.core.notifications import notify
 from apps.core.validators import normalise_patent_number, validate_patent_number
 
@@ -177,18 +178,6 @@ def _codes(list_name, values, name, message) -> list[str]:
     return values
 
 
-def _money(value, name) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(_("Enter an amount in yuan, such as 150000 or 150000.50."), field=name) from None
-    if amount < 0 or amount >= Decimal("1e14"):
-        raise InvalidInput(_("Enter an amount of zero or more, in yuan."), field=name)
-    return amount
-
-
 def _common_validate(data: ListingInput, publisher: Organisation) -> dict:
     keywords = [k.strip() for k in (data.keywords or []) if k and k.strip()]
     keywords = list(dict.fromkeys(keywords))
@@ -269,7 +258,7 @@ def achievement_input_validate(data: AchievementInput, *, publisher: Organisatio
     if values["ip_type"] in PATENT_IP_TYPES and data.ip_status == IPStatus.GRANTED and not numbers:
         raise InvalidInput(_("Give the numbers of the granted patents."), field="ip_numbers")
     values.update(ip_numbers=numbers, ip_status=data.ip_status)
-    price = _money(data.price, "price")
+    price = money_parse(data.price, "price", allow_none=True)
     if price is None and not data.negotiable:
         raise InvalidInput(_("Give an asking price, or mark the price negotiable."), field="price")
     values.update(price=price, negotiable=bool(data.negotiable))
@@ -289,7 +278,10 @@ def need_input_validate(data: NeedInput, *, publisher: Organisation) -> dict:
             blank=True,
         ),
     )
-    budget_min, budget_max = _money(data.budget_min, "budget_min"), _money(data.budget_max, "budget_max")
+    budget_min, budget_max = (
+        money_parse(data.budget_min, "budget_min", allow_none=True),
+        money_parse(data.budget_max, "budget_max", allow_none=True),
+    )
     if budget_min is not None and budget_max is not None and budget_min > budget_max:
         raise InvalidInput(_("The budget's lower end is above its upper end."), field="budget_max")
     if data.deadline and data.deadline < timezone.localdate():

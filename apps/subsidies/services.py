@@ -31,6 +31,7 @@ from apps.contracts.models import Contract, ContractStatus
 from apps.core.calendar import WorkingCalendar
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import Code, CodeList, Region
+from apps.core.money import money_parse
 from apps.core.validators import normalise_patent_number, validate_patent_number
 from apps.subsidies.models import (
     COMMITTED_STATES,
@@ -115,20 +116,6 @@ def _step(application, action, *, actor, from_status="", to_status="", note=""):
     )
 
 
-def _money(value, name, *, allow_none=False) -> Decimal | None:
-    if value in (None, ""):
-        if allow_none:
-            return None
-        raise InvalidInput(_("Enter an amount in yuan."), field=name)
-    try:
-        amount = Decimal(str(value)).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(_("Enter an amount in yuan, such as 150000 or 150000.50."), field=name) from None
-    if amount < 0 or amount >= Decimal("1e14"):
-        raise InvalidInput(_("Enter an amount of zero or more, in yuan."), field=name)
-    return amount
-
-
 # Programmes ----------------------------------------------------------------------------------------
 
 
@@ -176,7 +163,7 @@ def programme_input_validate(data: ProgrammeInput) -> dict:
         "window_closes": data.window_closes,
         "period_from": data.period_from,
         "period_until": data.period_until,
-        "budget": _money(data.budget, "budget"),
+        "budget": money_parse(data.budget, "budget"),
         "description": (data.description or "").strip(),
         "document_number": (data.document_number or "").strip(),
         "notice_working_days": days,
@@ -272,9 +259,9 @@ def programme_rule_add(*, actor, programme: Programme, data: RuleInput) -> Progr
     values = {
         "effective_from": data.effective_from,
         "rate": rate,
-        "per_item_cap": _money(data.per_item_cap, "per_item_cap", allow_none=True),
-        "per_applicant_cap": _money(data.per_applicant_cap, "per_applicant_cap", allow_none=True),
-        "min_value": _money(data.min_value or ZERO, "min_value"),
+        "per_item_cap": money_parse(data.per_item_cap, "per_item_cap", allow_none=True),
+        "per_applicant_cap": money_parse(data.per_applicant_cap, "per_applicant_cap", allow_none=True),
+        "min_value": money_parse(data.min_value or ZERO, "min_value"),
         "document_number": (data.document_number or "").strip(),
     }
     with transaction.atomic(), pghistory.context(action="subsidy.rule_add", user=actor_user_id(actor)):
@@ -296,7 +283,7 @@ def allocations_set(*, actor, programme: Programme, amounts: dict[str, Decimal])
         region = units.get(code)
         if region is None or region.unit_id != region.code:
             raise InvalidInput(_("%(code)s is not an assessment unit.") % {"code": code}, field="allocations")
-        cleaned[code] = _money(amount, "allocations")
+        cleaned[code] = money_parse(amount, "allocations")
     with transaction.atomic(), pghistory.context(action="subsidy.allocations_set", user=actor_user_id(actor)):
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
         existing = {a.unit_id: a for a in Allocation.objects.select_for_update().filter(programme=locked)}
@@ -539,7 +526,7 @@ def _policy_items(programme, policies_claimed: list[PolicyInput], application=No
             )
         if not (policy.insurer or "").strip() or not (policy.policy_number or "").strip():
             raise InvalidInput(_("Give the insurer and the policy number."), field=f"{where}.policy_number")
-        premium = _money(policy.premium, f"{where}.premium")
+        premium = money_parse(policy.premium, f"{where}.premium")
         if premium <= 0:
             raise InvalidInput(_("Give the first-year premium paid."), field=f"{where}.premium")
         rule = rule_for(programme, policy.policy_start)
@@ -779,7 +766,7 @@ def application_approve(
         locked = _lock(application)
         if locked.status != S.RECOMMENDED:
             raise _illegal(locked, "approve")
-        award = locked.computed_amount if amount in (None, "") else _money(amount, "amount")
+        award = locked.computed_amount if amount in (None, "") else money_parse(amount, "amount")
         if award > locked.computed_amount:
             raise InvalidInput(
                 _("The award cannot exceed the computed %(computed)s yuan.") % {"computed": locked.computed_amount},
@@ -903,7 +890,7 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, resolution: 
 def payment_record(*, actor, application: Application, amount, paid_on: date, reference: str) -> Payment:
     """Record a disbursement; the application closes when the award is paid in full."""
     policies.check(actor, "subsidy.decide", application)
-    amount = _money(amount, "amount")
+    amount = money_parse(amount, "amount")
     reference = (reference or "").strip()
     if amount <= 0:
         raise InvalidInput(_("Enter the amount paid."), field="amount")
