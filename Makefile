@@ -32,6 +32,7 @@ translations: venv
 	$(PY) manage.py compile_translations
 
 migrate: venv
+	$(PY) manage.py database_create
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py sync_beat_schedule
 

@@ -48,3 +48,34 @@ def test_embedded_postgresql_starts_creates_the_database_and_is_reused(tmp_path)
             if not (data_dir / "postmaster.pid").exists():
                 break
             time.sleep(0.1)
+
+
+def test_database_create_makes_the_missing_database_once(db, settings):
+    """`make setup` on a fresh server: the portal's database is created before migrating, then left alone."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    name = f"hebtt_create_probe_{os.getpid()}"
+    base = connection.settings_dict
+    url = f"postgres://{base['USER']}@{base['HOST']}:{base['PORT']}/{name}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hebtt.settings"}
+    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "database_create"]
+
+    def exists() -> bool:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            return cursor.fetchone() is not None
+
+    assert not exists()
+    try:
+        first = subprocess.run(manage, env=env, capture_output=True, text=True, check=True)
+        assert name in first.stdout
+        assert exists()
+        second = subprocess.run(manage, env=env, capture_output=True, text=True, check=True)
+        assert name not in second.stdout
+    finally:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
