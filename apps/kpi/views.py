@@ -11,8 +11,8 @@ ranking the units the user oversees (all 14 for the province); a unit's page the
 unit's own bureau; a county's page also the county's bureau. A unit or county the user may not see
 answers 404, as one that does not exist.
 
-No map: there is no offline GeoJSON of Hebei's units and counties in the portal yet (the CSP
-forbids loading one from a CDN); the ranking's bar chart stands in for it until one is vendored.
+The ranking also draws the units on a map of Hebei (``apps.kpi.maps``), coloured by status, with the
+ranking table as its table view.
 """
 
 from decimal import Decimal
@@ -29,7 +29,7 @@ from apps.accounts import policies
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
 from apps.core.errors import NotFound, PermissionDenied
 from apps.core.models import Region
-from apps.kpi import actuals, exports, selectors
+from apps.kpi import actuals, exports, maps, selectors
 from apps.kpi.aggregates import contract_facts_state, fact_totals
 from apps.kpi.forms import DashboardFilterForm
 from apps.kpi.models import IndicatorUnit, Side, Target, TargetSet, TargetSetStatus
@@ -326,6 +326,7 @@ def unit_ranking(request):
             "indicator": indicator,
             "rows": rows,
             "chart": chart,
+            "map": maps.ranking_map(rows, status_labels=STATUS_LABELS),
             "whole_province": len(units) == len(assessment_units()),
             "facts_as_of": _facts_as_of(),
         },

@@ -27,3 +27,101 @@
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();
+
+/* The map of the ranking (apps/kpi/maps.py): the outline file is fetched from our own static files
+   (connect-src 'self'), its 11 city outlines are keyed by unit code ("1301" -> "130100"), and each
+   unit is coloured by its status; 辛集, 定州 and 雄安 are points. Tooltips are built from text nodes'
+   escaped content, never from raw HTML. */
+(function () {
+  "use strict";
+  if (typeof echarts === "undefined" || typeof fetch === "undefined") {
+    return;
+  }
+  var COLOURS = { green: "#198754", amber: "#ffc107", red: "#dc3545", grey: "#adb5bd" };
+  var NO_DATA = "#e9ecef";
+  var encode = echarts.format.encodeHTML;
+
+  document.querySelectorAll("[data-kpi-map]").forEach(function (holder) {
+    var source = document.getElementById(holder.dataset.kpiMap);
+    if (!source) {
+      return;
+    }
+    var data = JSON.parse(source.textContent);
+    holder.style.width = "100%";
+    holder.style.height = (parseInt(holder.dataset.height, 10) || 420) + "px";
+    var byCode = {};
+    data.items.forEach(function (item) { byCode[item.code] = item; });
+
+    fetch(data.geojson, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(response.status);
+        }
+        return response.json();
+      })
+      .then(function (geojson) {
+        geojson.features.forEach(function (feature) {
+          feature.properties.name = feature.id + "00";
+        });
+        echarts.registerMap("hebei-units", geojson);
+        var chart = echarts.init(holder);
+        var tooltip = function (params) {
+          var item = byCode[params.name];
+          if (!item) {
+            return "";
+          }
+          return "<strong>" + encode(item.label) + "</strong><br>" + item.lines.map(function (line) {
+            return encode(line[0]) + ": " + encode(line[1]);
+          }).join("<br>");
+        };
+        chart.setOption({
+          tooltip: { trigger: "item", formatter: tooltip },
+          legend: {
+            bottom: 0,
+            data: data.legend.map(function (entry) { return entry.label; }),
+            selectedMode: false
+          },
+          geo: {
+            map: "hebei-units",
+            roam: false,
+            top: 10,
+            bottom: 40,
+            itemStyle: { areaColor: NO_DATA, borderColor: "#ffffff" },
+            emphasis: { label: { show: true }, itemStyle: { areaColor: "#9ec5fe" } },
+            label: {
+              show: true,
+              fontSize: 11,
+              formatter: function (params) {
+                var item = byCode[params.name];
+                return item && !item.point ? item.label : "";
+              }
+            },
+            regions: data.items.filter(function (item) { return !item.point; }).map(function (item) {
+              return { name: item.code, itemStyle: { areaColor: COLOURS[item.status] } };
+            }),
+            tooltip: { show: true, formatter: tooltip }
+          },
+          series: data.legend.map(function (entry) {
+            // One (empty-bodied) series per status gives the legend its colours; the points are in it.
+            return {
+              name: entry.label,
+              type: "scatter",
+              coordinateSystem: "geo",
+              symbolSize: 14,
+              itemStyle: { color: COLOURS[entry.status], borderColor: "#212529", borderWidth: 1 },
+              label: { show: true, position: "right", formatter: function (params) { return byCode[params.name].label; } },
+              data: data.items.filter(function (item) {
+                return item.point && item.status === entry.status;
+              }).map(function (item) {
+                return { name: item.code, value: item.point };
+              })
+            };
+          })
+        });
+        window.addEventListener("resize", function () { chart.resize(); });
+      })
+      .catch(function () {
+        holder.setAttribute("hidden", "");
+      });
+  });
+})();

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -192,6 +193,36 @@ class TestFigures:
         by_unit = {row["unit"]: row for row in growth}
         assert by_unit["130200"]["actual"] == Decimal("-50.00")
         assert by_unit["130100"]["actual"] == actuals.indicator_progress(year=YEAR, unit=region("130100"))[-1]["actual"]
+
+    def test_ranking_map_draws_every_unit_once_by_its_status(self, client_for, province, city, facts):
+        """The 11 outlines of the vendored file and the three points are exactly the 14 units."""
+        import json
+
+        from django.contrib.staticfiles import finders
+
+        from apps.kpi.maps import GEOJSON, UNIT_POINTS, outline_unit
+
+        path = finders.find(GEOJSON)
+        assert path, "npm ci installs china-geojson"
+        with open(path, encoding="utf-8") as handle:
+            outlines = {outline_unit(str(feature["id"])) for feature in json.load(handle)["features"]}
+        units = set(Region.objects.filter(unit_id=F("code"), is_active=True).values_list("code", flat=True))
+        assert len(units) == 14
+        assert outlines | set(UNIT_POINTS) == units
+        assert not outlines & set(UNIT_POINTS)
+
+        response = client_for(province).get(RANKING, {"year": YEAR})
+        drawn = response.context["map"]
+        rows = {row["unit"]: row for row in response.context["rows"]}
+        assert {item["code"] for item in drawn["items"]} == units
+        for item in drawn["items"]:
+            assert item["status"] == rows[item["code"]]["status"]
+            assert ("point" in item) == (item["code"] in UNIT_POINTS)
+        assert drawn["geojson"].endswith(GEOJSON)
+        assert b'id="ranking-map-data"' in response.content
+        # A city official's map holds its own unit only, as its ranking does.
+        own = client_for(city).get(RANKING, {"year": YEAR}).context["map"]
+        assert [item["code"] for item in own["items"]] == ["130100"]
 
     def test_unit_page_counties_and_series_equal_fact_totals(self, client_for, city, facts):
         response = client_for(city).get(unit_url("130100"), {"year": YEAR})
