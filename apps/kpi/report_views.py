@@ -5,7 +5,9 @@ unit's; other users have no archive (403). A report the user may not see answers
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
@@ -13,9 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from apps.accounts import policies
 from apps.core.errors import PermissionDenied
+from apps.core.selectors import assessment_units
 from apps.kpi import reports
 from apps.kpi.models import ReportKind
 from apps.kpi.spreadsheets import STATUS_LABELS
+
+PAGE_SIZE = 50
 
 
 class ReportReissueForm(forms.Form):
@@ -33,15 +38,39 @@ def _archive_check(user) -> None:
 
 @login_required
 def index(request):
+    """The current reports, newest period first, filtered by kind, unit and year, 50 a page."""
     _archive_check(request.user)
     queryset = reports.reports_visible(actor=request.user).filter(is_current=True).select_related("unit")
-    kind = request.GET.get("kind")
+    kind, unit, year = request.GET.get("kind"), request.GET.get("unit", ""), request.GET.get("year", "")
     if kind in ReportKind.values:
         queryset = queryset.filter(kind=kind)
+    units = reports.report_units(actor=request.user)
+    unit_choices = [u for u in assessment_units() if units is None or u.pk in units]
+    if unit == settings.HEBTT_PROVINCE_CODE and units is None:
+        queryset = queryset.filter(unit__isnull=True)
+    elif unit in {u.pk for u in unit_choices}:
+        queryset = queryset.filter(unit_id=unit)
+    else:
+        unit = ""
+    if year.isdigit():
+        queryset = queryset.filter(period_start__year=int(year))
+    else:
+        year = ""
+    page = Paginator(queryset.order_by("-period_start", "kind", "unit_id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "kpi/reports_index.html",
-        {"reports": queryset.order_by("-period_start", "kind", "unit_id"), "kinds": ReportKind.choices, "kind": kind},
+        {
+            "page": page,
+            "reports": page.object_list,
+            "kinds": ReportKind.choices,
+            "kind": kind,
+            "units": unit_choices,
+            "unit": unit,
+            "whole_province": units is None,
+            "province_code": settings.HEBTT_PROVINCE_CODE,
+            "year": year,
+        },
     )
 
 

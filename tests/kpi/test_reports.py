@@ -228,3 +228,61 @@ def test_monthly_close_twice_on_a_real_worker_gives_one_report_per_unit(worker):
     assert Report.objects.count() == 15
     assert Report.objects.filter(is_current=True, version=1).count() == 15
     assert Report.objects.filter(unit__isnull=True).count() == 1
+
+
+def _archive(months: int) -> None:
+    """Current monthly reports of the province and the 14 units for ``months`` months of 2024 (rows only)."""
+    from apps.core.selectors import assessment_units
+
+    now = datetime.datetime(YEAR, 1, 1, tzinfo=datetime.UTC)
+    Report.objects.bulk_create(
+        Report(
+            kind="monthly",
+            period_start=datetime.date(2024, month, 1),
+            period_end=reports.period_bounds(kind="monthly", period_start=datetime.date(2024, month, 1))[1],
+            unit=unit,
+            generated_at=now,
+            filename="probe.xlsx",
+            file="kpi/probe.xlsx",
+            sha256="0" * 64,
+            size=1,
+            figures=[],
+        )
+        for month in range(1, months + 1)
+        for unit in [None, *assessment_units()]
+    )
+
+
+@pytest.mark.django_db
+def test_archive_filters_paginates_and_its_queries_do_not_grow(province, city, client_for, api_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    index = reverse("kpi_reports:index")
+    _archive(1)
+    client, api = client_for(province), api_for(province)
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(index).context["reports"]) == 15
+    with CaptureQueriesContext(connection) as few_api:
+        assert api.get("/api/v1/kpi/reports/").json()["count"] == 15
+    Report.objects.all().delete()
+    _archive(12)  # 180 reports
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(index).context["page"]
+    with CaptureQueriesContext(connection) as many_api:
+        assert api.get("/api/v1/kpi/reports/").json()["count"] == 180
+    assert (page.paginator.count, len(page.object_list)) == (180, 50)
+    assert len(many) == len(few)
+    assert len(many_api) == len(few_api)
+
+    last_page = list(client.get(index, {"page": 4}).context["page"].object_list)
+    assert last_page[-1].period_start == datetime.date(2024, 1, 1)
+    assert client.get(index, {"unit": "130000"}).context["page"].paginator.count == 12
+    only = client.get(index, {"unit": "130200", "year": "2024"}).context["page"]
+    assert only.paginator.count == 12 and {r.unit_id for r in only.object_list} == {"130200"}
+    assert client.get(index, {"year": "2023"}).context["page"].paginator.count == 0
+    # A city bureau's filter offers its own unit only; another unit's code is ignored, not obeyed.
+    page = client_for(city).get(index, {"unit": "130200"})
+    assert [u.code for u in page.context["units"]] == [UNIT]
+    assert page.context["unit"] == ""
+    assert {r.unit_id for r in page.context["page"].object_list} == {UNIT}
