@@ -36,6 +36,24 @@ def reference_data(request):
             reference_data_load()
 
 
+@pytest.fixture(autouse=True)
+def kpi_summaries_fresh(request):
+    """Every database test starts a new generation of the cached KPI summaries (``apps.kpi.summaries``).
+
+    The cache is the real Redis, shared by the whole run; without this a summary cached by one test's
+    data could answer another test whose facts checkpoint and day are the same.
+    """
+    if not (DATABASE_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
+        return
+    import uuid
+
+    from django.core.cache import cache
+
+    from apps.kpi.summaries import GENERATION_KEY
+
+    cache.set(GENERATION_KEY, uuid.uuid4().int % 2**62, timeout=None)
+
+
 ROLE_DEFAULTS = {
     Role.PROVINCE_ADMIN: (OrganisationKind.ST_BUREAU, "130000"),
     Role.CITY_OFFICIAL: (OrganisationKind.ST_BUREAU, "130100"),

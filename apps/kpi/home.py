@@ -23,15 +23,14 @@ def _behind_card(request, actor):
     """How many indicators of the official's area are behind schedule (red) this year."""
     if not may(actor, "kpi.view"):
         return None
-    from apps.kpi import actuals, views
+    from apps.kpi import summaries, views
 
     area = views.dashboard_area(actor)
     if area is False:
         return None
     year = timezone.localdate().year
-    rows = actuals.indicator_progress(year=year, unit=area)
-    behind = sum(1 for row in rows if row["status"] == "red")
-    close = sum(1 for row in rows if row["status"] == "amber")
+    counts = summaries.status_counts(year=year, area=area)
+    behind, close = counts["red"], counts["amber"]
     if area is None:
         url = reverse("kpi:dashboard")
     elif area.is_assessment_unit:

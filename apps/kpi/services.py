@@ -26,6 +26,7 @@ from apps.accounts.policies import actor_user_id
 from apps.core.errors import Conflict, InvalidInput, PermissionDenied
 from apps.core.models import Region
 from apps.core.selectors import assessment_units
+from apps.kpi import summaries
 from apps.kpi.models import (
     Decomposition,
     Direction,
@@ -204,6 +205,7 @@ def target_set_approve(*, actor, target_set: TargetSet) -> TargetSet:
         locked.approved_by_id = actor_user_id(actor)
         locked.approved_at = timezone.now()
         locked.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+        summaries.progress_changed()
     return locked
 
 
@@ -308,4 +310,6 @@ def reported_value_decide(*, actor, reported: ReportedValue, approve: bool, note
         locked.decided_at = now
         locked.note = note
         locked.save(update_fields=["status", "is_current", "decided_by", "decided_at", "note", "updated_at"])
+        if approve:
+            summaries.progress_changed()
     return locked

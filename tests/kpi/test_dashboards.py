@@ -16,7 +16,7 @@ from apps.accounts.models import Role
 from apps.core.models import Region
 from apps.kpi import actuals
 from apps.kpi.aggregates import fact_totals
-from apps.kpi.models import ContractFact, FillState, Target, TargetSet
+from apps.kpi.models import ContractFact, FillState, Indicator, Target, TargetSet
 
 YEAR = 2025
 OVERVIEW = reverse("kpi:dashboard")
@@ -146,6 +146,49 @@ class TestWhoSeesWhat:
         enterprise_page = client_for(make_user(Role.ENTERPRISE)).get(reverse("core:home"))
         assert "kpi-behind" not in [c["key"] for c in enterprise_page.context["cards"]]
         assert reverse("kpi:dashboard") not in enterprise_page.content.decode()
+
+
+    def test_home_card_is_cached_until_the_facts_or_an_approval_change(
+        self, client_for, province, make_user, facts, django_capture_on_commit_callbacks, settings
+    ):
+        from apps.kpi import services
+
+        home = reverse("core:home")
+        client = client_for(province)
+
+        def card():
+            return next(c for c in client.get(home).context["cards"] if c["key"] == "kpi-behind")
+
+        with CaptureQueriesContext(connection) as first:
+            before = card()
+        with CaptureQueriesContext(connection) as second:
+            assert card() == before
+        assert len(second) < len(first) - 10  # indicator_progress ran once, not twice
+
+        # An approval commits: the next load computes again and shows it (one more indicator behind).
+        rows = actuals.indicator_progress(year=date.today().year)
+        target = next(r for r in rows if r["code"] == "H1")
+        assert target["status"] != "red"
+        with django_capture_on_commit_callbacks(execute=True):
+            draft = services.target_set_draft(
+                actor=province, indicator=Indicator.objects.get(code="H1"), year=date.today().year,
+                province_value=10**9, reason="raise" if target["target"] is not None else "",
+            )
+            units = {u.code: 10**9 // 14 for u in Region.objects.filter(unit_id=F("code"), is_active=True)}
+            units["130100"] += 10**9 - sum(units.values())
+            services.target_set_units(actor=province, target_set=draft, values=units)
+            services.target_set_approve(actor=province, target_set=draft)
+        with CaptureQueriesContext(connection) as third:
+            after = card()
+        assert len(third) > len(second)
+        expected = sum(1 for r in actuals.indicator_progress(year=date.today().year) if r["status"] == "red")
+        assert after["value"] == expected == before["value"] + 1
+
+        # With the cache down the card is computed and the page still answers.
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        }
+        assert card()["value"] == expected
 
 
 class TestFigures:
