@@ -13,6 +13,7 @@ import logging
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from apps.kpi import actuals
 from apps.kpi.aggregates import contract_facts_state
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_TTL = 600  # seconds: the fill's cadence
 GENERATION_KEY = "kpi:progress-generation"
+CACHE_ERRORS = (RedisError, OSError)
 
 
 def _generation() -> int:
@@ -35,7 +37,7 @@ def progress_changed() -> None:
             cache.incr(GENERATION_KEY)
         except ValueError:  # evicted or never set: any new value differs from the keys in use
             cache.set(GENERATION_KEY, int(timezone.now().timestamp()), timeout=None)
-        except Exception:  # noqa: BLE001 - a cache that is down holds nothing stale either
+        except CACHE_ERRORS:  # a cache that is down holds nothing stale either
             logger.warning("kpi: could not bump the progress generation", exc_info=True)
 
     transaction.on_commit(bump)
@@ -60,7 +62,7 @@ def status_counts(*, year: int, area) -> dict:
             f"{timezone.localdate():%Y%m%d}:{filled:.0f}:{_generation()}"
         )
         cached = cache.get(key)
-    except Exception:  # noqa: BLE001 - Redis down: compute, as if nothing were cached
+    except CACHE_ERRORS:  # Redis down: compute, as if nothing were cached
         logger.warning("kpi: the cache does not answer; computing the status counts", exc_info=True)
         return _count(year, area)
     if cached is not None:
@@ -68,6 +70,6 @@ def status_counts(*, year: int, area) -> dict:
     counts = _count(year, area)
     try:
         cache.set(key, counts, timeout=SUMMARY_TTL)
-    except Exception:  # noqa: BLE001
+    except CACHE_ERRORS:
         logger.warning("kpi: could not cache the status counts", exc_info=True)
     return counts

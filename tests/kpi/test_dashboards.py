@@ -147,7 +147,6 @@ class TestWhoSeesWhat:
         assert "kpi-behind" not in [c["key"] for c in enterprise_page.context["cards"]]
         assert reverse("kpi:dashboard") not in enterprise_page.content.decode()
 
-
     def test_home_card_is_cached_until_the_facts_or_an_approval_change(
         self, client_for, province, make_user, facts, django_capture_on_commit_callbacks, settings
     ):
@@ -171,8 +170,11 @@ class TestWhoSeesWhat:
         assert target["status"] != "red"
         with django_capture_on_commit_callbacks(execute=True):
             draft = services.target_set_draft(
-                actor=province, indicator=Indicator.objects.get(code="H1"), year=date.today().year,
-                province_value=10**9, reason="raise" if target["target"] is not None else "",
+                actor=province,
+                indicator=Indicator.objects.get(code="H1"),
+                year=date.today().year,
+                province_value=10**9,
+                reason="raise" if target["target"] is not None else "",
             )
             units = {u.code: 10**9 // 14 for u in Region.objects.filter(unit_id=F("code"), is_active=True)}
             units["130100"] += 10**9 - sum(units.values())
