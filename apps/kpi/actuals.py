@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.institutions.models import PROVINCIAL_AND_ABOVE, InstitutionLevel
-from apps.institutions.selectors import broker_counts, institution_counts
+from apps.institutions.selectors import broker_counts, institution_count_cube
 from apps.kpi.aggregates import fact_totals
 from apps.kpi.models import (
     Counterpart,
@@ -164,18 +164,15 @@ def institutions(ctx: Context, year: int, unit, kinds: str, levels: str) -> Deci
     """Active institutions of ``kinds`` (comma-separated) at ``levels``: the registry now, so the current year only."""
     if year != ctx.current_year or (unit is not None and not unit.is_assessment_unit):
         return None
-    kind_list, level_list = kinds.split(","), LEVELS[levels]
-    if unit is None:
-        counts = ctx.counted(
-            ("institutions", kinds, levels, None),
-            lambda: institution_counts(group_by="level", kinds=kind_list, levels=level_list),
+    kind_set, level_set = set(kinds.split(",")), set(LEVELS[levels] or InstitutionLevel.values)
+    cube = ctx.counted(("institutions",), institution_count_cube)
+    return Decimal(
+        sum(
+            n
+            for (kind, level, unit_code), n in cube.items()
+            if kind in kind_set and level in level_set and (unit is None or unit_code == unit.code)
         )
-        return Decimal(sum(counts.values()))
-    counts = ctx.counted(
-        ("institutions", kinds, levels, "unit"),
-        lambda: institution_counts(group_by="unit", kinds=kind_list, levels=level_list),
     )
-    return Decimal(counts.get(unit.code, 0))
 
 
 def brokers(ctx: Context, year: int, unit, which: str) -> Decimal | None:
