@@ -23,9 +23,9 @@ def _behind_card(request, actor):
     """How many indicators of the official's area are behind schedule (red) this year."""
     if not may(actor, "kpi.view"):
         return None
-    from apps.kpi import summaries, views
+    from apps.kpi import selectors, summaries
 
-    area = views.dashboard_area(actor)
+    area = selectors.dashboard_area(actor)
     if area is False:
         return None
     year = timezone.localdate().year

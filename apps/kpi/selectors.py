@@ -6,7 +6,7 @@
 - Reported values: the province sees all; a city bureau those of its unit.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.accounts import policies
@@ -14,6 +14,7 @@ from apps.accounts.models import Role
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES
 from apps.core.errors import InvalidInput, NotFound
 from apps.core.models import Region
+from apps.core.selectors import assessment_units
 from apps.kpi.models import Indicator, ReportedStatus, ReportedValue, Target, TargetSet, TargetSetStatus
 
 
@@ -100,3 +101,47 @@ def reported_value_get(*, actor, pk: int) -> ReportedValue:
     if reported is None:
         raise NotFound()
     return reported
+
+
+# Areas of the dashboards, the workbooks and the reports ----------------------------------------------
+
+
+def units_visible(*, actor) -> list[Region]:
+    """The assessment units ``actor`` may see on the dashboards and download workbooks of (``kpi.view``)."""
+    return [unit for unit in assessment_units() if policies.may(actor, "kpi.view", unit)]
+
+
+def unit_visible_get(*, actor, code: str) -> Region:
+    """The assessment unit ``code`` if ``actor`` may see it; NotFound otherwise, as for a unit that does not exist."""
+    unit = Region.objects.filter(code=code, unit=F("code"), is_active=True).first()
+    if unit is None or not policies.may(actor, "kpi.view", unit):
+        raise NotFound()
+    return unit
+
+
+def county_visible_get(*, actor, code: str) -> Region:
+    """The county ``code`` of an assessment unit if ``actor`` may see it; NotFound otherwise."""
+    county = (
+        Region.objects.filter(code=code, level=Region.Level.COUNTY, unit__isnull=False, is_active=True)
+        .exclude(unit_id=code)
+        .select_related("unit")
+        .first()
+    )
+    if county is None or not policies.may(actor, "kpi.view", county):
+        raise NotFound()
+    return county
+
+
+def dashboard_area(actor) -> Region | bool | None:
+    """The area an official's dashboards start from: None for the province, their unit or county; False if none."""
+    actor = policies.actor_for(actor)
+    if actor.is_superuser:
+        return None
+    grants = [g for g in actor.grants if g.role in REGION_OVERSIGHT_ROLES]
+    if not grants:
+        return False
+    if any(g.region_level == Region.Level.PROVINCE for g in grants):
+        return None
+    # A unit's bureau before a county's: the wider reach.
+    grant = min(grants, key=lambda g: (g.region_code != g.unit_code, g.region_code))
+    return Region.objects.get(code=grant.region_code)

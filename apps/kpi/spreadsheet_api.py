@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
 from apps.core.api import ErrorSerializer
 from apps.core.errors import PermissionDenied
-from apps.kpi import services, spreadsheets
+from apps.kpi import selectors, services, spreadsheets
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
@@ -57,7 +57,7 @@ class KpiSheetDownloadApi(BinaryErrorsAsJsonMixin, APIView):
     renderer_classes = [XLSXRenderer, JSONRenderer]
 
     def get(self, request, unit: str, year: int):
-        region = spreadsheets.spreadsheet_unit_get(actor=request.user, code=unit)
+        region = selectors.unit_visible_get(actor=request.user, code=unit)
         year = spreadsheets.spreadsheet_year_check(year)
         content = spreadsheets.assessment_workbook(unit=region, year=year)
         response = HttpResponse(content, content_type=XLSXRenderer.media_type)
@@ -77,7 +77,7 @@ class KpiSheetReturnApi(APIView):
     parser_classes = [MultiPartParser]
 
     def post(self, request, unit: str, year: int):
-        region = spreadsheets.spreadsheet_unit_get(actor=request.user, code=unit)
+        region = selectors.unit_visible_get(actor=request.user, code=unit)
         if not services.reported_value_may_submit(actor=request.user, unit=region):
             raise PermissionDenied()
         serializer = KpiSheetReturnUploadSerializer(data=request.data)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import InvalidInput, PermissionDenied
-from apps.kpi import services, spreadsheets
+from apps.kpi import selectors, services, spreadsheets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEARS_OFFERED = 6
@@ -38,7 +38,7 @@ def _year_choices() -> list[int]:
 
 @login_required
 def index(request):
-    units = spreadsheets.spreadsheet_units(actor=request.user)
+    units = selectors.units_visible(actor=request.user)
     if not units:
         raise PermissionDenied()
     raw = request.GET.get("year") or str(timezone.localdate().year)
@@ -52,7 +52,7 @@ def index(request):
 
 @login_required
 def download(request, unit, year):
-    unit = spreadsheets.spreadsheet_unit_get(actor=request.user, code=unit)
+    unit = selectors.unit_visible_get(actor=request.user, code=unit)
     year = spreadsheets.spreadsheet_year_check(year)
     content = spreadsheets.assessment_workbook(unit=unit, year=year)
     response = HttpResponse(content, content_type=XLSX)
@@ -64,7 +64,7 @@ def download(request, unit, year):
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request, unit, year):
-    unit = spreadsheets.spreadsheet_unit_get(actor=request.user, code=unit)
+    unit = selectors.unit_visible_get(actor=request.user, code=unit)
     year = spreadsheets.spreadsheet_year_check(year)
     if not services.reported_value_may_submit(actor=request.user, unit=unit):
         raise PermissionDenied()

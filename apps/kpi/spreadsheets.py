@@ -25,17 +25,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext, override
 
-from apps.accounts import policies
 from apps.contracts.imports import MAX_BYTES, _read_upload
 from apps.contracts.statistics import counted_contracts, technology_value_expression
-from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from apps.core.errors import DomainError, InvalidInput, PermissionDenied
 from apps.core.models import Code, CodeList, Region
-from apps.core.selectors import assessment_units
 from apps.kpi import services
 from apps.kpi.actuals import indicator_progress
 from apps.kpi.aggregates import contract_facts_state
@@ -129,19 +127,6 @@ def spreadsheet_year_check(year) -> int:
     if not str(year).isdigit() or not 2000 <= int(year) <= timezone.localdate().year + 1:
         raise InvalidInput(_("Choose a year."), code="invalid_year", field="year")
     return int(year)
-
-
-def spreadsheet_units(*, actor) -> list[Region]:
-    """The assessment units whose workbooks ``actor`` may download: every unit for the province, a city its own."""
-    return [unit for unit in assessment_units() if policies.may(actor, "kpi.view", unit)]
-
-
-def spreadsheet_unit_get(*, actor, code: str) -> Region:
-    """The assessment unit ``code`` if ``actor`` may see its workbook; NotFound otherwise (as a unit that is not)."""
-    unit = Region.objects.filter(code=code, is_active=True, unit=F("code")).first()
-    if unit is None or not policies.may(actor, "kpi.view", unit):
-        raise NotFound()
-    return unit
 
 
 # Scoring ------------------------------------------------------------------------------------------
@@ -660,6 +645,4 @@ __all__ = [
     "assessment_workbook",
     "indicator_scores",
     "reported_return_read",
-    "spreadsheet_unit_get",
-    "spreadsheet_units",
 ]

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from apps.accounts import policies
 from apps.core.errors import InvalidInput, PermissionDenied
 from apps.core.selectors import assessment_units
-from apps.kpi import spreadsheets, talent
+from apps.kpi import selectors, talent
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANNEL_LABELS = {
@@ -32,7 +32,7 @@ def _year(raw, field):
 
 def _scope(request):
     """The units the user may see the report of, and the unit chosen (None: the whole province)."""
-    units = spreadsheets.spreadsheet_units(actor=request.user)
+    units = selectors.units_visible(actor=request.user)
     if not units:
         raise PermissionDenied()
     whole_province = policies.may(request.user, "kpi.manage")

@@ -18,7 +18,6 @@ ranking table as its table view.
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -26,9 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts import policies
-from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
-from apps.core.errors import NotFound, PermissionDenied
+from apps.accounts.policies import may
+from apps.core.errors import PermissionDenied
 from apps.core.models import Region
+from apps.core.selectors import assessment_units
 from apps.kpi import actuals, exports, maps, selectors
 from apps.kpi.aggregates import contract_facts_state, fact_totals
 from apps.kpi.forms import DashboardFilterForm
@@ -50,49 +50,6 @@ STATUS_CLASSES = {
     "grey": "text-bg-secondary",
 }
 SPARK_WIDTH, SPARK_HEIGHT = 80, 20
-
-
-# Reads kept here until they move: the units and counties to ``apps.core.selectors``, the one-indicator
-# progress of the ranking to ``actuals`` (see the report to the lead).
-
-
-def assessment_units() -> list[Region]:
-    """The 14 assessment units (11 cities, 定州, 辛集, 雄安新区), in code order. One query."""
-    return list(Region.objects.filter(code=F("unit_id"), is_active=True).order_by("code"))
-
-
-def _unit_get(*, actor, code: str) -> Region:
-    unit = Region.objects.filter(code=code, unit_id=code, is_active=True).first()
-    if unit is None or not may(actor, "kpi.view", unit):
-        raise NotFound()
-    return unit
-
-
-def _county_get(*, actor, code: str) -> Region:
-    county = (
-        Region.objects.filter(code=code, level=Region.Level.COUNTY, unit__isnull=False, is_active=True)
-        .exclude(unit_id=code)
-        .select_related("unit")
-        .first()
-    )
-    if county is None or not may(actor, "kpi.view", county):
-        raise NotFound()
-    return county
-
-
-def dashboard_area(actor) -> Region | bool | None:
-    """The area an official's dashboards start from: None for the province, their unit or county; False if none."""
-    actor = policies.actor_for(actor)
-    if actor.is_superuser:
-        return None
-    grants = [g for g in actor.grants if g.role in REGION_OVERSIGHT_ROLES]
-    if not grants:
-        return False
-    if any(g.region_level == Region.Level.PROVINCE for g in grants):
-        return None
-    # A unit's bureau before a county's: the wider reach.
-    grant = min(grants, key=lambda g: (g.region_code != g.unit_code, g.region_code))
-    return Region.objects.get(code=grant.region_code)
 
 
 def _ranking_rows(*, indicator, year: int, units: list[Region], today) -> list[dict]:
@@ -256,7 +213,7 @@ def _facts_as_of():
 
 
 def _own_area_link(actor) -> Region | None:
-    area = dashboard_area(actor)
+    area = selectors.dashboard_area(actor)
     return area if isinstance(area, Region) else None
 
 
@@ -286,7 +243,7 @@ def dashboard(request):
             "years": years,
             "facts_as_of": _facts_as_of(),
             "own_area": _own_area_link(actor),
-            "may_rank": any(may(actor, "kpi.view", unit) for unit in assessment_units()),
+            "may_rank": bool(selectors.units_visible(actor=actor)),
         },
     )
 
@@ -295,7 +252,7 @@ def dashboard(request):
 def unit_ranking(request):
     """The 14 units (those the user oversees) on one indicator: target, actual, % achieved, status."""
     actor = policies.actor_for(request.user)
-    units = [unit for unit in assessment_units() if may(actor, "kpi.view", unit)]
+    units = selectors.units_visible(actor=actor)
     if not units:
         raise PermissionDenied()
     indicators = list(selectors.indicator_list())
@@ -327,7 +284,7 @@ def unit_ranking(request):
             "rows": rows,
             "chart": chart,
             "map": maps.ranking_map(rows, status_labels=STATUS_LABELS),
-            "whole_province": len(units) == len(assessment_units()),
+            "whole_province": len(units) == assessment_units().count(),
             "facts_as_of": _facts_as_of(),
         },
     )
@@ -336,7 +293,7 @@ def unit_ranking(request):
 @login_required
 def unit_detail(request, code):
     """One unit: its indicators, its counties' output this year and last, its output month by month."""
-    unit = _unit_get(actor=request.user, code=code)
+    unit = selectors.unit_visible_get(actor=request.user, code=code)
     form = DashboardFilterForm(request.GET or None)
     year, period, today = form.year_value, form.period_value, timezone.localdate()
     rows, years = _progress_rows(year=year, unit=unit, today=today)
@@ -371,7 +328,7 @@ def unit_detail(request, code):
 @login_required
 def county_detail(request, code):
     """One county: its indicators (the contract figures; counties have no targets) and its output by month."""
-    county = _county_get(actor=request.user, code=code)
+    county = selectors.county_visible_get(actor=request.user, code=code)
     form = DashboardFilterForm(request.GET or None)
     year, period, today = form.year_value, form.period_value, timezone.localdate()
     rows, years = _progress_rows(year=year, unit=county, today=today)
