@@ -1,0 +1,80 @@
+"""``apps.core.xlsx.rows_insert``: rows streamed into a workbook openpyxl saved, read back by openpyxl."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+
+from apps.core import xlsx
+
+
+def _book(first_row=True) -> bytes:
+    workbook = Workbook(write_only=True)
+    workbook.create_sheet("封面").append(["cover"])
+    sheet = workbook.create_sheet("明细")
+    sheet.freeze_panes = "A3"
+    sheet.append(["title"])
+    sheet.append(["number", "name", "day", "value"])
+    if first_row:
+        sheet.append(["N-1", "first", datetime.date(2024, 1, 2), Decimal("1.50")])
+    from openpyxl.cell import WriteOnlyCell
+
+    total = WriteOnlyCell(sheet, value=0)
+    total.font = Font(bold=True)
+    total.number_format = "#,##0.00"
+    sheet.append(["Total", None, None, total])
+    workbook.create_sheet("说明").append(["notes"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_rows_go_between_the_first_row_and_the_total_with_the_first_rows_styles():
+    rows = [
+        ("N-2", "A & B <ltd>", datetime.date(2024, 2, 29), Decimal("1234567.89")),
+        ("N-3", "=1+1", datetime.date(2024, 12, 31), 7),
+        ("N-4", " spaced \x07bell ", datetime.datetime(2024, 3, 1, 12, 0), 2.5),
+        ("N-5", None, None, True),
+    ]
+    content, written = xlsx.rows_insert(
+        _book(), sheet="明细", at_row=4, rows=iter(rows), styles_row=3, after=lambda: {"D": Decimal("99.25")}
+    )
+    assert written == 4
+    book = load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["封面", "明细", "说明"]
+    sheet = book["明细"]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[2] == ["N-1", "first", datetime.datetime(2024, 1, 2), 1.5]
+    assert values[3] == ["N-2", "A & B <ltd>", datetime.datetime(2024, 2, 29), 1234567.89]
+    assert values[4] == ["N-3", "=1+1", datetime.datetime(2024, 12, 31), 7]  # text, not a formula
+    assert sheet["B5"].data_type == "s"
+    assert values[5] == ["N-4", " spaced bell ", datetime.datetime(2024, 3, 1, 12, 0), 2.5]
+    assert values[6] == ["N-5", None, None, True]
+    # The date column took the first row's date format; the total moved down, patched, still bold.
+    assert sheet["C4"].is_date and sheet["C4"].number_format == sheet["C3"].number_format
+    assert values[7] == ["Total", None, None, 99.25]
+    assert sheet["D8"].font.bold and sheet["D8"].number_format == "#,##0.00"
+    assert sheet.freeze_panes == "A3"
+    assert book["说明"]["A1"].value == "notes"
+
+
+def test_no_rows_leaves_the_sheet_as_it_was_but_the_patched_total():
+    content, written = xlsx.rows_insert(
+        _book(), sheet="明细", at_row=4, rows=iter(()), styles_row=3, after=lambda: {"D": 3}
+    )
+    assert written == 0
+    sheet = load_workbook(io.BytesIO(content))["明细"]
+    assert [c.value for c in sheet[4]] == ["Total", None, None, 3]
+
+
+def test_rows_at_the_end_of_a_sheet_and_unknown_sheets_or_values():
+    content, written = xlsx.rows_insert(_book(), sheet="说明", at_row=2, rows=[["more"], ["and more"]])
+    assert written == 2
+    assert [r[0].value for r in load_workbook(io.BytesIO(content))["说明"].iter_rows()] == ["notes", "more", "and more"]
+    with pytest.raises(KeyError):
+        xlsx.rows_insert(_book(), sheet="nope", at_row=2, rows=[])
+    with pytest.raises(TypeError):
+        xlsx.rows_insert(_book(), sheet="说明", at_row=2, rows=[[object()]])
