@@ -6,6 +6,11 @@ holds, per registration day, side, Hebei region and counterpart, the same figure
 (``counted_contracts``, ``technology_value_expression``, ``_hebei``, ``foreign_related_q``), so
 the two cannot drift apart.
 
+- ``ContractFactMonth`` and ``ContractFactYear`` hold the same sums per calendar month and year; both
+  functions below keep them equal to ``ContractFact`` summed by month and year, and ``fact_totals``
+  reads the coarsest one that answers the question: years for the indicators and the county
+  tables, months for the series. Their size is bounded by the periods × regions × counterparts,
+  not by the contracts, which is what keeps a dashboard fast at any scale.
 - ``contract_facts_rebuild`` empties the table and refills it from the raw contracts with one
   ``INSERT … SELECT … GROUP BY`` per side. Run it after anything that writes contracts without
   history rows: ``bench/contracts_generate.py`` (COPY, no events), a restore, a manual SQL fix
@@ -30,9 +35,10 @@ A contract row deleted outright leaves no event (contracts are never deleted by 
 its facts stay until the next rebuild.
 """
 
+import calendar
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.apps import apps
 from django.db import OperationalError, connection, transaction
@@ -52,7 +58,7 @@ from apps.contracts.statistics import (
     technology_value_expression,
 )
 from apps.core.errors import InvalidInput
-from apps.kpi.models import ContractFact, Counterpart, FillState, Side
+from apps.kpi.models import ContractFact, ContractFactMonth, ContractFactYear, Counterpart, FillState, Side
 
 CONTRACT_FACTS = "contract_facts"
 LOCK_NAME = "hebtt.kpi.contract_facts"
@@ -162,6 +168,59 @@ def _insert_facts(cursor, days: list[date] | None) -> int:
     return written
 
 
+def _ranges(column: str, bounds: list[tuple[date, date]]) -> tuple[str, list]:
+    if not bounds:
+        return "", []
+    return "WHERE " + " OR ".join([f"({column} >= %s AND {column} <= %s)"] * len(bounds)), [
+        value for pair in bounds for value in pair
+    ]
+
+
+def _rollup(cursor, days: Iterable[date] | None) -> None:
+    """Recompute the month and year tables where ``days`` fall (everything when None) from ``ContractFact``.
+
+    Months from the days, years from the months. A caller passing None has emptied both tables.
+    """
+    day_table = ContractFact._meta.db_table
+    month_table, year_table = ContractFactMonth._meta.db_table, ContractFactYear._meta.db_table
+    sums = "side, region_id, unit_id, counterpart, SUM(count), SUM(contract_value), SUM(technology_value)"
+    group = "GROUP BY 1, side, region_id, unit_id, counterpart"
+    month_bounds, year_bounds = [], []
+    if days is not None:
+        months = sorted({day.replace(day=1) for day in days})
+        years = sorted({month.year for month in months})
+        if not months:
+            return
+        cursor.execute(f"DELETE FROM {month_table} WHERE month = ANY(%s)", [months])
+        cursor.execute(f"DELETE FROM {year_table} WHERE year = ANY(%s)", [years])
+        month_bounds = [(m, date(m.year, m.month, calendar.monthrange(m.year, m.month)[1])) for m in months]
+        year_bounds = [(date(y, 1, 1), date(y, 12, 1)) for y in years]
+    where, params = _ranges("day", month_bounds)
+    cursor.execute(
+        f"INSERT INTO {month_table} ({', '.join(('month', *FACT_COLUMNS[1:]))}) "
+        f"SELECT date_trunc('month', day)::date, {sums} FROM {day_table} {where} {group}",
+        params,
+    )
+    where, params = _ranges("month", year_bounds)
+    cursor.execute(
+        f"INSERT INTO {year_table} ({', '.join(('year', *FACT_COLUMNS[1:]))}) "
+        f"SELECT EXTRACT(YEAR FROM month)::int, {sums} FROM {month_table} {where} {group}",
+        params,
+    )
+
+
+def contract_fact_rollups_refresh(days: Iterable[date] | None = None) -> None:
+    """Recompute the month and year tables from ``ContractFact`` where ``days`` fall (all when None).
+
+    The fill and the rebuild do this themselves; call it after writing ``ContractFact`` rows any other way.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        if days is None:
+            cursor.execute(f"DELETE FROM {ContractFactMonth._meta.db_table}")
+            cursor.execute(f"DELETE FROM {ContractFactYear._meta.db_table}")
+        _rollup(cursor, days)
+
+
 def _state() -> FillState:
     state, _created = FillState.objects.get_or_create(name=CONTRACT_FACTS)
     return state
@@ -194,8 +253,12 @@ def contract_facts_rebuild() -> int:
         state = _state()
         horizon, settled = _settled_horizon(cursor, wait=SETTLE_SECONDS)
         _empty(cursor, table)
+        _empty(cursor, ContractFactMonth._meta.db_table)
+        _empty(cursor, ContractFactYear._meta.db_table)
         rows = _insert_facts(cursor, None)
-        cursor.execute(f"ANALYZE {table}")
+        _rollup(cursor, None)
+        for model in (ContractFact, ContractFactMonth, ContractFactYear):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
         now = timezone.now()
         # Unsettled: a transaction still open may hold a lower event id; let the fill go over them again.
         state.last_event_id = horizon if settled else min(state.last_event_id, horizon)
@@ -270,6 +333,7 @@ def contract_facts_fill(*, batch_size: int = BATCH_EVENTS) -> dict:
             cursor.execute(f"DELETE FROM {table} WHERE day = ANY(%s)", [ordered])
             result["deleted"] = cursor.rowcount
             result["inserted"] = _insert_facts(cursor, ordered)
+            _rollup(cursor, ordered)
         state.last_event_id = horizon if settled else start
         state.filled_at = timezone.now()
         state.rows = max(0, state.rows - result["deleted"] + result["inserted"])
@@ -299,6 +363,31 @@ def _figures(row: dict) -> Figures:
     return Figures(row["n"] or 0, row["cv"] or ZERO, row["tv"] or ZERO)
 
 
+def _whole_years(low: date | None, high: date | None) -> bool:
+    """Whether ``low``..``high`` (either open) starts on a 1 January and ends on a 31 December."""
+    return (low is None or (low.month, low.day) == (1, 1)) and (high is None or (high.month, high.day) == (12, 31))
+
+
+def _whole_months(low: date | None, high: date | None) -> bool:
+    """Whether ``low``..``high`` (either open) starts on a first and ends on a last day of a month."""
+    return (low is None or low.day == 1) and (high is None or (high + timedelta(days=1)).day == 1)
+
+
+def _facts_between(low: date | None, high: date | None, group_by: str | None) -> tuple[QuerySet, str]:
+    """The coarsest facts table that answers for ``low``..``high`` grouped by ``group_by``, and its period column."""
+    if _whole_years(low, high) and group_by not in ("month", "quarter"):
+        queryset, column, first, last = ContractFactYear.objects.all(), "year", low and low.year, high and high.year
+    elif _whole_months(low, high):
+        queryset, column, first, last = ContractFactMonth.objects.all(), "month", low, high and high.replace(day=1)
+    else:
+        queryset, column, first, last = ContractFact.objects.all(), "day", low, high
+    if first is not None:
+        queryset = queryset.filter(**{f"{column}__gte": first})
+    if last is not None:
+        queryset = queryset.filter(**{f"{column}__lte": last})
+    return queryset, column
+
+
 def fact_totals(
     *,
     side: str,
@@ -310,7 +399,7 @@ def fact_totals(
     counterparts: Iterable[str] | None = None,
     group_by: str | None = None,
 ) -> Figures | dict[str, Figures]:
-    """Hebei's output or absorption from ``ContractFact`` only: the figures of ``statistics`` without the raw table.
+    """Hebei's output or absorption from the facts tables only: the figures of ``statistics`` without the raw table.
 
     ``side``: "output" (by the seller's region) or "absorption" (by the buyer's). The period is
     ``year`` and/or ``date_from``..``date_to`` (both included; all of them narrow). ``units``
@@ -321,7 +410,8 @@ def fact_totals(
 
     Without ``group_by``: one ``Figures``. With ``group_by`` ("unit", "region", "counterpart",
     "month", "quarter", "year"): ``{key: Figures}`` in key order, groups without contracts left
-    out, period keys as in ``contract_totals`` ("2024", "2024-Q1", "2024-03"). One query.
+    out, period keys as in ``contract_totals`` ("2024", "2024-Q1", "2024-03"). One query, on the
+    yearly table for whole years, the monthly one for whole months, the daily one otherwise.
     The caller checks the policy and narrows to what the actor may see.
     """
     if side not in Side.values:
@@ -332,13 +422,12 @@ def fact_totals(
         raise InvalidInput(
             _("Unknown grouping “%(group_by)s”.") % {"group_by": group_by}, code=FACTS_ERROR, field="group_by"
         )
-    queryset = ContractFact.objects.filter(side=side)
+    low, high = date_from, date_to
     if year is not None:
-        queryset = queryset.filter(day__gte=date(year, 1, 1), day__lte=date(year, 12, 31))
-    if date_from is not None:
-        queryset = queryset.filter(day__gte=date_from)
-    if date_to is not None:
-        queryset = queryset.filter(day__lte=date_to)
+        low = max(low, date(year, 1, 1)) if low else date(year, 1, 1)
+        high = min(high, date(year, 12, 31)) if high else date(year, 12, 31)
+    queryset, period = _facts_between(low, high, group_by)
+    queryset = queryset.filter(side=side)
     if units is not None or regions is not None:
         where = Q(pk__in=[])
         if units is not None:
@@ -359,8 +448,11 @@ def fact_totals(
     sums = {"n": Sum("count"), "cv": Sum("contract_value"), "tv": Sum("technology_value")}
     if group_by is None:
         return _figures(queryset.aggregate(**sums))
+    if group_by == "year" and period == "year":
+        rows = queryset.values(key=F("year")).annotate(**sums).order_by("key")
+        return {str(row["key"]): _figures(row) for row in rows}
     if group_by in PERIOD_TRUNC:
-        grouped = queryset.annotate(key=PERIOD_TRUNC[group_by]("day")).values("key")
+        grouped = queryset.annotate(key=PERIOD_TRUNC[group_by](period)).values("key")
     else:
         grouped = queryset.values(key=F({"unit": "unit_id", "region": "region_id"}.get(group_by, group_by)))
     rows = grouped.annotate(**sums).order_by("key")

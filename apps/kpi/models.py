@@ -194,6 +194,65 @@ class ContractFact(models.Model):
         return f"{self.day} {self.side} {self.region_id} {self.counterpart}"
 
 
+class ContractFactMonth(models.Model):
+    """``ContractFact`` summed over each calendar month (``month`` is its first day): the series read it.
+
+    Filled from ``ContractFact`` with the yearly table (``apps.kpi.aggregates``); bounded by months ×
+    sides × regions × counterparts, not by the number of contracts.
+    """
+
+    month = models.DateField(_("month"))
+    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    counterpart = models.CharField(_("counterpart"), max_length=8, choices=Counterpart.choices)
+    count = models.PositiveIntegerField(_("contracts"))
+    contract_value = models.DecimalField(_("contract value (yuan)"), **MONEY)
+    technology_value = models.DecimalField(_("technology transaction value (yuan)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("contract fact of a month")
+        verbose_name_plural = _("contract facts of months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "side", "region", "counterpart"], name="kpi_contract_fact_month_key"
+            )
+        ]
+        indexes = [models.Index(fields=["side", "unit", "month"], name="kpi_fact_month_side_unit")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.side} {self.region_id} {self.counterpart}"
+
+
+class ContractFactYear(models.Model):
+    """``ContractFact`` summed over each calendar year: what the indicators and the county tables read.
+
+    Filled from ``ContractFact`` by the same rebuild and fill (``apps.kpi.aggregates``). Its size is
+    bounded by years × sides × regions × counterparts (some 1,500 rows a year), not by the number of
+    contracts, so a province-wide year reads a few thousand rows at any scale.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    counterpart = models.CharField(_("counterpart"), max_length=8, choices=Counterpart.choices)
+    count = models.PositiveIntegerField(_("contracts"))
+    contract_value = models.DecimalField(_("contract value (yuan)"), **MONEY)
+    technology_value = models.DecimalField(_("technology transaction value (yuan)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("contract fact of a year")
+        verbose_name_plural = _("contract facts of years")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "side", "region", "counterpart"], name="kpi_contract_fact_year_key")
+        ]
+        indexes = [models.Index(fields=["side", "unit", "year"], name="kpi_fact_year_side_unit")]
+
+    def __str__(self):
+        return f"{self.year} {self.side} {self.region_id} {self.counterpart}"
+
+
 class FillState(models.Model):
     """How far a pre-aggregated table has been filled: the last history event it has taken in."""
 

@@ -12,7 +12,7 @@ import pytest
 from apps.core.models import Region
 from apps.institutions.models import Broker, Institution, TrainingRecord
 from apps.kpi import actuals
-from apps.kpi.aggregates import fact_totals
+from apps.kpi.aggregates import contract_fact_rollups_refresh, fact_totals
 from apps.kpi.models import ContractFact, Indicator, ReportedValue, Target, TargetSet
 
 TODAY = date(2026, 7, 2)  # day 183 of 365: 50.14 % of the year elapsed
@@ -24,7 +24,7 @@ def region(code) -> Region:
 
 def fact(day, side, region_code, counterpart, value):
     place = region(region_code)
-    return ContractFact.objects.create(
+    created = ContractFact.objects.create(
         day=day,
         side=side,
         region=place,
@@ -34,6 +34,8 @@ def fact(day, side, region_code, counterpart, value):
         contract_value=Decimal(value),
         technology_value=Decimal(value) * Decimal("0.8"),
     )
+    contract_fact_rollups_refresh([day])
+    return created
 
 
 def actual(code, year, unit_code=None, today=TODAY):

@@ -20,7 +20,7 @@ from apps.contracts.statistics import SIDES, Figures
 from apps.core.errors import InvalidInput
 from apps.kpi import aggregates
 from apps.kpi.aggregates import contract_facts_fill, contract_facts_rebuild, contract_facts_state, fact_totals
-from apps.kpi.models import ContractFact
+from apps.kpi.models import ContractFact, ContractFactMonth, ContractFactYear
 from apps.kpi.tasks import contract_facts_fill_task, contract_facts_rebuild_task
 from tests.contracts.conftest import contract_input, pdf_upload
 
@@ -172,7 +172,40 @@ def live_by(measure, group_by, **extra) -> dict:
     }
 
 
+def year_facts() -> set[tuple]:
+    return set(
+        ContractFactYear.objects.values_list(
+            "year", "side", "region", "unit", "counterpart", "count", "contract_value", "technology_value"
+        )
+    )
+
+
+def month_facts() -> set[tuple]:
+    return set(
+        ContractFactMonth.objects.values_list(
+            "month", "side", "region", "unit", "counterpart", "count", "contract_value", "technology_value"
+        )
+    )
+
+
+def daily_facts_by(period) -> set[tuple]:
+    sums = {}
+    for day, side, region, unit, counterpart, count, value, technology in facts():
+        key = (period(day), side, region, unit, counterpart)
+        before = sums.get(key, (0, 0, 0))
+        sums[key] = (before[0] + count, before[1] + value, before[2] + technology)
+    return {key + figures for key, figures in sums.items()}
+
+
+def assert_rollups_match_the_days():
+    assert year_facts() == daily_facts_by(lambda day: day.year)
+    assert month_facts() == daily_facts_by(lambda day: day.replace(day=1))
+
+
 def assert_facts_match_live(year=Y):
+    # The monthly and yearly tables are the daily one summed, row for row; then all against the live
+    # figures (whole years read the yearly table, months the monthly one).
+    assert_rollups_match_the_days()
     period = {"date_from": date(year, 1, 1), "date_to": date(year, 12, 31)}
     for measure in SIDES:
         for live_group, fact_group in (("unit", "unit"), ("county", "region"), ("month", "month"), ("year", "year")):
@@ -230,10 +263,13 @@ def test_rebuild_replaces_whatever_the_table_held(world):
     expected = facts()
     ContractFact.objects.filter(side="output").delete()
     ContractFact.objects.filter(side="absorption").update(count=99)
+    ContractFactYear.objects.filter(side="absorption").update(count=99)
+    ContractFactMonth.objects.filter(side="output").delete()
 
     contract_facts_rebuild()
 
     assert facts() == expected
+    assert_rollups_match_the_days()
 
 
 # The fill ----------------------------------------------------------------------------------------
@@ -382,6 +418,34 @@ def test_fact_totals_reads_only_the_facts(world, django_assert_num_queries):
     with django_assert_num_queries(1) as captured:
         fact_totals(side="absorption", year=Y, units=["130100"], group_by="month")
     assert "contracts_contract" not in captured.captured_queries[0]["sql"]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "table"),
+    [
+        (date(Y, 1, 1), date(Y, 12, 31), "kpi_contractfactyear"),
+        (TODAY.replace(day=1), TODAY.replace(day=28) + timedelta(days=4), "kpi_contractfactmonth"),
+        (OTHER_DAY, TODAY, "kpi_contractfact"),
+        (OTHER_DAY + timedelta(days=1), TODAY, "kpi_contractfact"),
+    ],
+    ids=["whole year", "whole months", "days", "days without the first"],
+)
+def test_each_period_reads_the_coarsest_table_that_answers_and_gives_the_live_figures(
+    world, low, high, table, django_assert_num_queries
+):
+    if table == "kpi_contractfactmonth":  # TODAY's month, first to last day
+        high = high.replace(day=1) - timedelta(days=1)
+    contract_facts_rebuild()
+    for measure in SIDES:
+        live = {
+            row.key: row.figures
+            for row in statistics.contract_totals(measure=measure, group_by="unit", date_from=low, date_to=high)
+        }
+        with django_assert_num_queries(1) as captured:
+            figures = fact_totals(side=measure, date_from=low, date_to=high, group_by="unit")
+        assert f'FROM "{table}"' in captured.captured_queries[0]["sql"]
+        assert figures == live, measure
+        assert live, "the period holds contracts"
 
 
 # Tasks and command -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import Role
 from apps.core.models import Region
+from apps.kpi.aggregates import contract_fact_rollups_refresh
 from apps.kpi.models import ContractFact, ReportedValue, TargetSet
 from tests.kpi.test_targets import shares
 
@@ -115,6 +116,7 @@ class TestProgress:
                 contract_value=Decimal(value),
                 technology_value=Decimal(value),
             )
+        contract_fact_rollups_refresh()
         TargetSet.objects.create(indicator_id="H1", year=2025, status="approved", province_value=Decimal("100"))
         body = api_for(province).get(PROGRESS, {"year": 2025}).json()
         assert body["unit_name"]
@@ -161,6 +163,7 @@ class TestProgress:
                             contract_value=Decimal("10"),
                             technology_value=Decimal("10"),
                         )
+            contract_fact_rollups_refresh()
             for code in reported:
                 ReportedValue.objects.create(
                     indicator_id=code, year=2025, value=Decimal("1"), evidence="x", status="approved", is_current=True

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from apps.accounts.models import Role
 from apps.core.models import Region
 from apps.kpi import actuals
-from apps.kpi.aggregates import fact_totals
+from apps.kpi.aggregates import contract_fact_rollups_refresh, fact_totals
 from apps.kpi.models import ContractFact, FillState, Indicator, Target, TargetSet
 
 YEAR = 2025
@@ -38,7 +38,7 @@ def _fast_password_hashing(settings):
 
 def fact(day, region_code, value, *, side="output", counterpart="hebei", count=1):
     place = Region.objects.get(code=region_code)
-    return ContractFact.objects.create(
+    created = ContractFact.objects.create(
         day=day,
         side=side,
         region=place,
@@ -48,6 +48,8 @@ def fact(day, region_code, value, *, side="output", counterpart="hebei", count=1
         contract_value=Decimal(value),
         technology_value=Decimal(value),
     )
+    contract_fact_rollups_refresh([day])
+    return created
 
 
 @pytest.fixture
