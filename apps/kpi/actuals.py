@@ -3,9 +3,9 @@
 Each computed indicator names its computation in the catalogue (``Indicator.computation``);
 ``COMPUTATIONS`` maps the head of that key (before the first ``:``, or the whole key) to the
 function computing it for a year and a unit (a ``Region``: an assessment unit or a county; None
-for the province). Contract figures come from the pre-aggregated ``ContractFact`` table through
-``apps.kpi.aggregates.fact_totals``, never from raw contracts; institution and broker figures from
-the institutions app's selectors. A reported indicator's actual is its current approved
+for the province). Contract figures come from the pre-aggregated yearly facts through
+``apps.kpi.aggregates.fact_year_values``, never from raw contracts; institution and broker figures
+from the institutions app's selectors. A reported indicator's actual is its current approved
 ``ReportedValue``.
 
 Output (by the seller's region) is the assessed measure of H1 and T19-1: each contract counted
@@ -17,7 +17,6 @@ now: they are the actual of the current year only (earlier years need snapshots)
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
@@ -25,7 +24,7 @@ from django.utils import timezone
 
 from apps.institutions.models import PROVINCIAL_AND_ABOVE, InstitutionLevel
 from apps.institutions.selectors import broker_counts, institution_count_cube
-from apps.kpi.aggregates import fact_totals
+from apps.kpi.aggregates import fact_year_values
 from apps.kpi.models import (
     Counterpart,
     Direction,
@@ -64,32 +63,36 @@ def growth(this: Decimal | None, last: Decimal | None) -> Decimal | None:
 
 @dataclass
 class Context:
-    """What one request's computations share: sums and counts read once, the current reported values."""
+    """What one request's computations share: sums and counts read once, the current reported values.
+
+    Contract values come from the yearly facts, read once per scope (province, unit or county) for
+    every side, counterpart and year from ``first_year`` to ``last_year`` (widened when a computation
+    asks for a year outside them).
+    """
 
     today: object
+    first_year: int | None = None
+    last_year: int | None = None
     reported: dict = field(default_factory=dict)  # (indicator, year, unit code or None) -> value
-    _facts: dict = field(default_factory=dict)
+    _cubes: dict = field(default_factory=dict)  # scope -> (first, last, {(side, counterpart, year): value})
     _counts: dict = field(default_factory=dict)
 
     def contract_value(self, *, side: str, year: int, unit, counterparts=None) -> Decimal:
-        """The contract value of a side in ``year``; the two years before it are read in the same query."""
-        key = (side, unit.code if unit else None, counterparts)
-        if (key, year) not in self._facts:
-            scope = {}
+        """The contract value of a side in ``year`` (of ``counterparts``, or all of them), in the scope of ``unit``."""
+        scope = _code(unit)
+        first, last, cube = self._cubes.get(scope, (None, None, None))
+        if cube is None or not first <= year <= last:
+            first = min(year - YEARS_READ + 1, self.first_year or year, first or year)
+            last = max(year, self.last_year or year, last or year)
+            where = {}
             if unit is not None:
-                scope = {"units": [unit.code]} if unit.is_assessment_unit else {"regions": [unit.code]}
-            by_year = fact_totals(
-                side=side,
-                date_from=date(year - YEARS_READ + 1, 1, 1),
-                date_to=date(year, 12, 31),
-                counterparts=counterparts,
-                group_by="year",
-                **scope,
-            )
-            for read in range(year - YEARS_READ + 1, year + 1):
-                figures = by_year.get(str(read))
-                self._facts[(key, read)] = figures.contract_value if figures else Decimal("0")
-        return self._facts[(key, year)]
+                where = {"units": [unit.code]} if unit.is_assessment_unit else {"regions": [unit.code]}
+            cube = fact_year_values(first_year=first, last_year=last, **where)
+            self._cubes[scope] = (first, last, cube)
+        return sum(
+            (cube.get((side, counterpart, year), Decimal("0")) for counterpart in counterparts or Counterpart.values),
+            Decimal("0"),
+        )
 
     def counted(self, key, compute: Callable):
         if key not in self._counts:
@@ -255,6 +258,23 @@ def progress_assess(indicator: Indicator, target, actual, elapsed) -> tuple[Deci
     if elapsed is not None and indicator.unit == IndicatorUnit.YUAN:
         amber = min(amber, elapsed)
     return percent, False, "amber" if percent >= amber else "red"
+
+
+def indicator_actuals(*, years, unit=None, today=None) -> dict[tuple[str, int], Decimal | None]:
+    """The actual of every active indicator for each of ``years``: ``{(code, year): value}``.
+
+    For trends: one read of the contract figures and one of the reported values for all the years,
+    where ``indicator_progress`` year by year would read them again for each.
+    """
+    today = today or timezone.localdate()
+    years = sorted(set(years))
+    if not years:
+        return {}
+    ctx = Context(today=today, first_year=years[0] - 1, last_year=years[-1])
+    indicators = list(Indicator.objects.filter(is_active=True).order_by("sort", "code"))
+    reported = [i.code for i in indicators if i.source == IndicatorSource.REPORTED]
+    ctx.prefetch_reported(codes=[*reported, H3_DENOMINATOR], years=years, unit=unit)
+    return {(indicator.code, y): _actual(ctx, indicator, y, unit) for indicator in indicators for y in years}
 
 
 def indicator_progress(*, year: int, unit=None, today=None) -> list[dict]:

@@ -39,6 +39,7 @@ import calendar
 import time
 from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.apps import apps
 from django.db import OperationalError, connection, transaction
@@ -386,6 +387,26 @@ def _facts_between(low: date | None, high: date | None, group_by: str | None) ->
     if last is not None:
         queryset = queryset.filter(**{f"{column}__lte": last})
     return queryset, column
+
+
+def fact_year_values(
+    *, first_year: int, last_year: int, units: Iterable[str] | None = None, regions: Iterable[str] | None = None
+) -> dict[tuple[str, str, int], Decimal]:
+    """Contract value by (side, counterpart, year) for ``first_year``..``last_year`` from the yearly table.
+
+    What the indicators read: every side and counterpart of a scope in one query. ``units`` and
+    ``regions`` narrow as in ``fact_totals``.
+    """
+    queryset = ContractFactYear.objects.filter(year__gte=first_year, year__lte=last_year)
+    if units is not None or regions is not None:
+        where = Q(pk__in=[])
+        if units is not None:
+            where |= Q(unit__in=sorted(set(units)))
+        if regions is not None:
+            where |= Q(region__in=sorted(set(regions)))
+        queryset = queryset.filter(where)
+    rows = queryset.values_list("side", "counterpart", "year").annotate(value=Sum("contract_value")).order_by()
+    return {(side, counterpart, year): value for side, counterpart, year, value in rows}
 
 
 def fact_totals(
