@@ -389,6 +389,16 @@ def _facts_between(low: date | None, high: date | None, group_by: str | None) ->
     return queryset, column
 
 
+def _scope_q(units: Iterable[str] | None, regions: Iterable[str] | None) -> Q:
+    """Facts in any of ``units`` or of ``regions`` (an empty list matches nothing)."""
+    where = Q(pk__in=[])
+    if units is not None:
+        where |= Q(unit__in=sorted(set(units)))
+    if regions is not None:
+        where |= Q(region__in=sorted(set(regions)))
+    return where
+
+
 def fact_year_values(
     *, first_year: int, last_year: int, units: Iterable[str] | None = None, regions: Iterable[str] | None = None
 ) -> dict[tuple[str, str, int], Decimal]:
@@ -399,12 +409,7 @@ def fact_year_values(
     """
     queryset = ContractFactYear.objects.filter(year__gte=first_year, year__lte=last_year)
     if units is not None or regions is not None:
-        where = Q(pk__in=[])
-        if units is not None:
-            where |= Q(unit__in=sorted(set(units)))
-        if regions is not None:
-            where |= Q(region__in=sorted(set(regions)))
-        queryset = queryset.filter(where)
+        queryset = queryset.filter(_scope_q(units, regions))
     rows = queryset.values_list("side", "counterpart", "year").annotate(value=Sum("contract_value")).order_by()
     return {(side, counterpart, year): value for side, counterpart, year, value in rows}
 
@@ -450,12 +455,7 @@ def fact_totals(
     queryset, period = _facts_between(low, high, group_by)
     queryset = queryset.filter(side=side)
     if units is not None or regions is not None:
-        where = Q(pk__in=[])
-        if units is not None:
-            where |= Q(unit__in=sorted(set(units)))
-        if regions is not None:
-            where |= Q(region__in=sorted(set(regions)))
-        queryset = queryset.filter(where)
+        queryset = queryset.filter(_scope_q(units, regions))
     if counterparts is not None:
         counterparts = sorted(set(counterparts))
         unknown = [c for c in counterparts if c not in Counterpart.values]

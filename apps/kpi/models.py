@@ -165,7 +165,23 @@ class Counterpart(models.TextChoices):
     ABROAD = "abroad", _("Abroad")
 
 
-class ContractFact(models.Model):
+class FactFigures(models.Model):
+    """What each facts table holds for its period: the side, the Hebei region and its unit, the
+    counterpart, and the count and values of the registered contracts."""
+
+    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    counterpart = models.CharField(_("counterpart"), max_length=8, choices=Counterpart.choices)
+    count = models.PositiveIntegerField(_("contracts"))
+    contract_value = models.DecimalField(_("contract value (yuan)"), **MONEY)
+    technology_value = models.DecimalField(_("technology transaction value (yuan)"), **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class ContractFact(FactFigures):
     """Registered contracts of one day, counted on one side, in one Hebei region, by counterpart.
 
     A contract between two Hebei parties appears twice (once per side), as output and absorption
@@ -174,13 +190,6 @@ class ContractFact(models.Model):
     """
 
     day = models.DateField(_("registration date"))
-    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
-    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
-    counterpart = models.CharField(_("counterpart"), max_length=8, choices=Counterpart.choices)
-    count = models.PositiveIntegerField(_("contracts"))
-    contract_value = models.DecimalField(_("contract value (yuan)"), **MONEY)
-    technology_value = models.DecimalField(_("technology transaction value (yuan)"), **MONEY)
 
     class Meta:
         verbose_name = _("contract fact")
@@ -194,7 +203,7 @@ class ContractFact(models.Model):
         return f"{self.day} {self.side} {self.region_id} {self.counterpart}"
 
 
-class ContractFactMonth(models.Model):
+class ContractFactMonth(FactFigures):
     """``ContractFact`` summed over each calendar month (``month`` is its first day): the series read it.
 
     Filled from ``ContractFact`` with the yearly table (``apps.kpi.aggregates``); bounded by months ×
@@ -202,13 +211,6 @@ class ContractFactMonth(models.Model):
     """
 
     month = models.DateField(_("month"))
-    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
-    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
-    counterpart = models.CharField(_("counterpart"), max_length=8, choices=Counterpart.choices)
-    count = models.PositiveIntegerField(_("contracts"))
-    contract_value = models.DecimalField(_("contract value (yuan)"), **MONEY)
-    technology_value = models.DecimalField(_("technology transaction value (yuan)"), **MONEY)
 
     class Meta:
         verbose_name = _("contract fact of a month")
@@ -224,7 +226,7 @@ class ContractFactMonth(models.Model):
         return f"{self.month:%Y-%m} {self.side} {self.region_id} {self.counterpart}"
 
 
-class ContractFactYear(models.Model):
+class ContractFactYear(FactFigures):
     """``ContractFact`` summed over each calendar year: what the indicators and the county tables read.
 
     Filled from ``ContractFact`` by the same rebuild and fill (``apps.kpi.aggregates``). Its size is
@@ -233,13 +235,6 @@ class ContractFactYear(models.Model):
     """
 
     year = models.PositiveSmallIntegerField(_("year"))
-    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
-    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
-    counterpart = models.CharField(_("counterpart"), max_length=8, choices=Counterpart.choices)
-    count = models.PositiveIntegerField(_("contracts"))
-    contract_value = models.DecimalField(_("contract value (yuan)"), **MONEY)
-    technology_value = models.DecimalField(_("technology transaction value (yuan)"), **MONEY)
 
     class Meta:
         verbose_name = _("contract fact of a year")
