@@ -106,6 +106,14 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # JIT compilation costs up to 160 ms per statistics query and never paid back in our measurements
 # (bench/contracts_statistics.py); the portal's queries are short.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = env("DATABASE_OPTIONS", default="-c jit=off")
+# A read replica (streaming replication of the primary) for the dashboards' reads of the facts:
+# hebtt.routers. Unset, every read goes to the primary.
+HEBTT_REPLICA_READS = bool(env("DATABASE_REPLICA_URL", default=""))
+if HEBTT_REPLICA_READS:
+    DATABASES["replica"] = {**DATABASES["default"], **env.db("DATABASE_REPLICA_URL")}
+    DATABASES["replica"]["HOST"] = unquote(DATABASES["replica"]["HOST"])
+    DATABASES["replica"]["ENGINE"] = "django.db.backends.postgresql"
+DATABASE_ROUTERS = ["hebtt.routers.DashboardReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

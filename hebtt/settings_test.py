@@ -9,3 +9,7 @@ SECURE_HSTS_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Uploaded contract texts stay in memory instead of piling up under var/private.
 STORAGES = {**STORAGES, "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}  # noqa: F405
+# The replica alias exists in the tests as a mirror of the primary (the same database, through its
+# own connection). Reads go to it only where a test turns HEBTT_REPLICA_READS on (tests/test_routers.py):
+# a mirror's connection does not see the uncommitted rows of a test's transaction.
+DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405
