@@ -1,8 +1,9 @@
 """Database routing: the dashboards' reads of the pre-aggregated facts may go to a read replica.
 
-With ``DATABASE_REPLICA_URL`` set, settings define a ``replica`` alias, turn on
-``HEBTT_REPLICA_READS``, and this router sends the reads of the facts tables (``ContractFact``, ``ContractFactMonth``, ``ContractFactYear``: what every
-dashboard, report and workbook reads most) there. Everything else, and every write, goes to the
+With ``DATABASE_REPLICA_URL`` set, settings define a ``replica`` alias and turn on
+``HEBTT_REPLICA_READS``, and this router sends the reads of the facts tables there
+(``ContractFact``, ``ContractFactMonth``, ``ContractFactYear``: what every dashboard, report and
+workbook reads most). Everything else, and every write, goes to the
 primary: targets, reported values and contracts must be read back at once after a change, and a
 replica lags. The facts are refilled every 10 minutes anyway, so a replica a few seconds behind
 changes nothing that an official can see. Without the setting there is no ``replica`` alias and

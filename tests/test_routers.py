@@ -49,9 +49,10 @@ def test_fact_reads_go_to_the_replica_and_the_rest_to_the_primary(replica_reads)
     assert router.allow_migrate("default", "kpi")
 
     _facts()
-    with CaptureQueriesContext(connections["replica"]) as on_replica, CaptureQueriesContext(
-        connections["default"]
-    ) as on_primary:
+    with (
+        CaptureQueriesContext(connections["replica"]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_primary,
+    ):
         figures = fact_totals(side="output", year=2025, units=["130100"])
     assert (figures.count, figures.contract_value) == (2, Decimal("300"))
     assert len(on_replica) == 1 and "kpi_contractfactyear" in on_replica[0]["sql"]
@@ -62,9 +63,10 @@ def test_a_dashboard_page_reads_its_facts_from_the_replica(replica_reads, make_u
     _facts()
     official = make_user(Role.CITY_OFFICIAL, region="130100")
     client.force_login(official)
-    with CaptureQueriesContext(connections["replica"]) as on_replica, CaptureQueriesContext(
-        connections["default"]
-    ) as on_primary:
+    with (
+        CaptureQueriesContext(connections["replica"]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_primary,
+    ):
         response = client.get(reverse("kpi:unit", args=["130100"]), {"year": 2025})
     assert response.status_code == 200
     h1 = next(row for row in response.context["rows"] if row["code"] == "H1")
