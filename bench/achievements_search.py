@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.contracts_generate import bench_database_prepare, bench_database_url
+from bench.common import bench_database_prepare, bench_database_url
 
 RUNS = 5
 PAGE = 20

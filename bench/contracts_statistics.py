@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.contracts_generate import bench_database_prepare, bench_database_url, generate_contracts
+from apps.contracts.generate import generate_contracts
+from bench.common import bench_database_prepare, bench_database_url
 
 RUNS = 5
 YEAR = 2024

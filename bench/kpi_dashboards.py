@@ -4,7 +4,7 @@
 
 Database ``hebtt_bench_kpi`` on the server of DATABASE_URL (or BENCH_DATABASE_URL), recreated
 unless ``--reuse`` finds it holding at least ``--n`` contracts. Generates the contracts over
-2016-2025 (``bench/contracts_generate.py``), rebuilds the pre-aggregated facts (timed), loads the
+2016-2025 (``apps/contracts/generate.py``), rebuilds the pre-aggregated facts (timed), loads the
 demo accounts, then requests each dashboard page of 2024 through Django's test client (middleware,
 session, policy, template: the whole request but the network) as ``demo_province`` and
 ``demo_city``, ``--runs`` times after a warm-up, and prints the median and p95.
@@ -26,7 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.contracts_generate import bench_database_prepare, bench_database_url, generate_contracts
+from apps.contracts.generate import generate_contracts
+from bench.common import bench_database_prepare, bench_database_url
 
 YEAR = 2024
 LIVE_VIEW = "bench_contractfact_live"

@@ -4,7 +4,7 @@
 
 Recreates the database ``hebtt_bench_sheet`` on the server of DATABASE_URL (or BENCH_DATABASE_URL),
 migrates it and loads the reference data, generates contracts registered in 2024
-(``bench/contracts_generate.py``), moves every Hebei seller into 石家庄's counties (unit 130100) so
+(``apps/contracts/generate.py``), moves every Hebei seller into 石家庄's counties (unit 130100) so
 that the unit has at least ``--rows`` registered contracts of the year, rebuilds the KPI facts, then
 builds the workbook 3 times and prints the wall time, the peak of Python allocations (tracemalloc,
 separate run) and the process's peak resident set (ru_maxrss), the queries and the file size.
@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.contracts_generate import bench_database_prepare, bench_database_url, generate_contracts
+from apps.contracts.generate import generate_contracts
+from bench.common import bench_database_prepare, bench_database_url
 
 YEAR = 2024
 UNIT = "130100"

@@ -13,7 +13,7 @@ the two cannot drift apart.
   not by the contracts, which is what keeps a dashboard fast at any scale.
 - ``contract_facts_rebuild`` empties the table and refills it from the raw contracts with one
   ``INSERT … SELECT … GROUP BY`` per side. Run it after anything that writes contracts without
-  history rows: ``bench/contracts_generate.py`` (COPY, no events), a restore, a manual SQL fix
+  history rows: ``manage.py generate_data`` (COPY, no events), a restore, a manual SQL fix
   (``manage.py kpi_rebuild``). It also runs nightly as a backstop.
 - ``contract_facts_fill`` takes in the contracts' history (pghistory's ``ContractEvent``) since
   the checkpoint (``FillState("contract_facts").last_event_id``): the registration days the new

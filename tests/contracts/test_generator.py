@@ -1,4 +1,4 @@
-"""The benchmark data generator writes valid, realistic contracts that the statistics read correctly."""
+"""The data generator (``manage.py generate_data``): valid, realistic contracts that the statistics read correctly."""
 
 import random
 from datetime import date
@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count, F, Q, Sum
 
+from apps.contracts import generate as gen
 from apps.contracts import statistics
 from apps.contracts.models import Contract, RegistrationSerial
-from bench import contracts_generate as gen
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +125,30 @@ def test_same_seed_same_contracts():
     assert rows == again
 
 
-def test_the_command_line_without_arguments_only_explains_itself(capsys, db):
-    assert gen.main([]) == 0
-    assert "--n" in capsys.readouterr().out
-    assert Contract.objects.count() == 0
+def test_the_command_writes_the_contracts_and_rebuilds_the_facts(settings):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from apps.contracts.models import ContractEvent
+    from apps.kpi.aggregates import contract_facts_state, fact_totals
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("generate_data", contracts=10)
+    assert not Contract.objects.exists()
+
+    out = StringIO()
+    call_command(
+        "generate_data", contracts=400, year_from=2023, year_to=2024, seed=3, history=True, force=True, stdout=out
+    )
+    assert Contract.objects.count() == 400
+    assert ContractEvent.objects.count() == 400  # --history: one insert event per row
+    assert "400 contract rows" in out.getvalue()
+    # The dashboards agree with the contracts at once, and the fill has nothing left to take in.
+    for year in (2023, 2024):
+        live = statistics.contract_totals(
+            measure="output", group_by="year", date_from=date(year, 1, 1), date_to=date(year, 12, 31)
+        )
+        assert fact_totals(side="output", year=year) == (live[0].figures if live else statistics.Figures())
+    assert contract_facts_state().last_event_id == ContractEvent.objects.order_by("-pgh_id").first().pgh_id

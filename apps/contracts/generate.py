@@ -1,14 +1,9 @@
-"""Realistic technology contracts in bulk, for benchmarks: ``generate_contracts`` and a command line.
+"""Realistic technology contracts in bulk: ``generate_contracts``, behind ``manage.py generate_data``.
 
-    python bench/contracts_generate.py --n 1000000 [--year-from 2016 --year-to 2025 --seed 1]
-
-writes into the database of DATABASE_URL (it refuses unless DEBUG is on or --force is given).
-Run without arguments (as ``make bench`` does) it only prints this help: it is the fixture of
-the benchmarks, not a benchmark.
-
-This is a benchmark fixture, not app code: it writes model rows directly with ``bulk_create``
-(the services would take hours for a million contracts), and by default without history rows
-(the pghistory insert trigger is ignored), because no user did anything to these records.
+The data set of the benchmarks, the KPI demo's history and a national-scale trial. It writes model
+rows directly, with ``COPY`` (the services would take hours for a million contracts), and by
+default without history rows (the pghistory insert trigger is ignored), because no user did
+anything to these records; the caller rebuilds the KPI facts afterwards.
 What it makes, so that statistics run over a realistic shape of data:
 - a pool of seller organisations in Hebei's 14 assessment units, weighted by size, in counties
   of their unit; one registration office per unit (an existing one is reused);
@@ -20,22 +15,17 @@ What it makes, so that statistics run over a realistic shape of data:
 - ~6 % imported external records (sellers in Beijing, Tianjin or elsewhere, buyers in Hebei).
 """
 
-import argparse
 import io
 import math
 import os
 import random
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # Mean contract value, yuan. DOMAIN.md: nationally 37,294 亿 over 670,506 contracts in 2021 =
 # 5.56 million yuan per contract (22,398 亿 / 484,077 = 4.63 million in 2019); Hebei's 1,300 亿
@@ -611,116 +601,3 @@ _COPY_TEXT = {
 def _copy_text(value) -> str:
     """A value in PostgreSQL's COPY text format."""
     return _COPY_TEXT.get(type(value), str)(value)
-
-
-def bench_database_url(name: str) -> str:
-    """The URL of database ``name`` on the configured server (BENCH_DATABASE_URL wins if set).
-
-    Call before ``django.setup()``. The database is the benchmarks' own: it is never the one of
-    DATABASE_URL, so a benchmark cannot overwrite the portal's data.
-    """
-    from urllib.parse import urlsplit, urlunsplit
-
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        sys.path.insert(0, str(ROOT))
-        from hebtt.localservices import embedded_database_url
-
-        url = embedded_database_url(ROOT / "var")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def bench_database_prepare(url: str, *, fresh: bool) -> bool:
-    """Create the bench database (dropping it first when ``fresh``); True if it was (re)created.
-
-    Then point Django at it, set it up, migrate it and load the reference data.
-    """
-    from urllib.parse import unquote, urlsplit
-
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("hebtt_bench"):
-        raise SystemExit(f"refusing to use {name!r} as a benchmark database (its name must start with hebtt_bench)")
-    connection = psycopg2.connect(
-        host=unquote(parts.hostname or ""),
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-    )
-    connection.autocommit = True
-    created = False
-    with connection.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-            created = True
-    connection.close()
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hebtt.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from apps.core.models import Region
-    from apps.core.services import reference_data_load
-
-    call_command("migrate", verbosity=0, interactive=False)
-    if not Region.objects.exists():
-        reference_data_load()
-    return created
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, help="number of contract rows to write")
-    parser.add_argument("--year-from", type=int, default=2016)
-    parser.add_argument("--year-to", type=int, default=2025)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=5000)
-    parser.add_argument("--history", action="store_true", help="keep the pghistory insert trigger (slower)")
-    parser.add_argument("--force", action="store_true", help="write even though DEBUG is off")
-    args = parser.parse_args(argv)
-    if args.n is None:
-        # ``make bench`` runs every script here: this one is the fixture, so it only explains itself.
-        print("contracts_generate.py: the data generator of the benchmarks; pass --n to write contracts.")
-        parser.print_usage()
-        return 0
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hebtt.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-
-    if not settings.DEBUG and not args.force:
-        print("Refusing to write generated contracts with DEBUG off (a production database?). Use --force.")
-        return 2
-    print(f"WARNING: writing {args.n:,} generated contracts into {connection.settings_dict['NAME']}.")
-    result = generate_contracts(
-        args.n,
-        year_from=args.year_from,
-        year_to=args.year_to,
-        seed=args.seed,
-        batch_size=args.batch_size,
-        history=args.history,
-        progress=lambda rows: print(f"  {rows:,} rows", end="\r", flush=True),
-    )
-    print(f"{result.rows:,} rows in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)")
-    print("by status:", dict(sorted(result.by_status.items())), "external:", result.external)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
