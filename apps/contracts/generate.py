@@ -119,18 +119,120 @@ SELLER_KINDS = [
     ("university", ["022"], 0.1),
     ("transfer_institution", ["150"], 0.05),
 ]
-KIND_WORDS = {
-    "enterprise": "科技有限公司",
-    "research_institute": "研究院",
-    "university": "大学",
-    "transfer_institution": "技术转移中心",
-}
 # Where buyers are: Hebei, Beijing, Tianjin, another province, abroad.
 BUYER_PLACES = [("hebei", 0.78), ("beijing", 0.10), ("tianjin", 0.06), ("other", 0.05), ("foreign", 0.01)]
 BEIJING_DISTRICTS = ["110108", "110105", "110102", "110115", "110114"]
 TIANJIN_DISTRICTS = ["120116", "120104", "120101", "120111"]
 OTHER_PROVINCES = ["370000", "410000", "140000", "320000", "310000", "440000", "330000", "210000"]
 FOREIGN_COUNTRIES = ["US", "DE", "JP", "KR", "RU", "SG", "GB", "FR"]
+# Fictional but plausible names: place, trade name, line of business, legal form. A generated name
+# may repeat (names are not unique in China either); credit codes are unique.
+TRADE_NAMES = [
+    "恒信",
+    "华创",
+    "博远",
+    "瑞丰",
+    "天成",
+    "中科",
+    "鑫达",
+    "宏图",
+    "新宇",
+    "金泰",
+    "汇智",
+    "长城",
+    "凯盛",
+    "安捷",
+    "润泽",
+    "众诚",
+    "华腾",
+    "德润",
+    "明阳",
+    "嘉禾",
+    "拓普",
+    "旭日",
+    "冀东",
+    "燕赵",
+    "太行",
+    "渤海",
+    "滹沱",
+    "长安",
+    "正源",
+    "聚力",
+    "同创",
+    "联合",
+    "东方",
+    "北辰",
+    "晨光",
+    "星辰",
+    "鼎盛",
+    "福源",
+    "永固",
+    "精工",
+]
+SELLER_LINES = {
+    "enterprise": [
+        "信息技术",
+        "智能装备",
+        "新材料",
+        "生物科技",
+        "节能环保",
+        "电子科技",
+        "软件",
+        "自动化",
+        "检测技术",
+        "医药",
+    ],
+    "research_institute": [
+        "新材料研究院",
+        "智能制造研究院",
+        "农业科学研究所",
+        "化工研究院",
+        "生物技术研究所",
+        "环境科学研究院",
+    ],
+    "university": ["理工学院", "科技学院", "职业技术学院", "工程学院", "医学院", "农林学院"],
+    "transfer_institution": ["技术转移中心", "科技成果转化服务中心", "知识产权运营中心"],
+}
+SELLER_FORMS = ["有限公司", "科技有限公司", "股份有限公司", "技术有限公司"]
+BUYER_LINES = ["钢铁", "机械制造", "化工", "食品", "纺织", "建材", "电气", "汽车零部件", "制药", "装备", "物流", "能源"]
+BUYER_FORMS = ["有限公司", "集团有限公司", "股份有限公司", "有限责任公司"]
+FOREIGN_NAMES = {
+    "US": "{} Technologies Inc.",
+    "DE": "{} Technik GmbH",
+    "JP": "{} Kogyo K.K.",
+    "KR": "{} Tech Co., Ltd.",
+    "RU": "{} Tekhnologii LLC",
+    "SG": "{} Innovations Pte. Ltd.",
+    "GB": "{} Engineering Ltd",
+    "FR": "{} Technologies SAS",
+}
+FOREIGN_STEMS = ["Nordwind", "Bluepeak", "Sakura", "Hanbit", "Volga", "Lionbridge", "Thames", "Lumiere", "Crestline"]
+
+
+def _place_word(name: str) -> str:
+    """石家庄市 -> 石家庄, 正定县 -> 正定, 长安区 -> 长安 (names of one character keep their suffix)."""
+    for suffix in ("自治县", "新区", "市", "县", "区", "省"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def organisation_name(rng: random.Random, place: str, kind: str) -> str:
+    """A plausible name of a seller of ``kind`` in ``place`` (a region name), e.g. 正定恒信新材料科技有限公司."""
+    where = _place_word(place)
+    line = rng.choice(SELLER_LINES[kind])
+    if kind == "enterprise":
+        return f"{where}{rng.choice(TRADE_NAMES)}{line}{rng.choice(SELLER_FORMS)}"
+    if kind == "university":
+        return f"{where}{line}"
+    return f"{where}{rng.choice(TRADE_NAMES)}{line}" if kind == "transfer_institution" else f"{where}{line}"
+
+
+def buyer_name(rng: random.Random, place: str) -> str:
+    """A plausible name of a buying enterprise in ``place``, e.g. 唐山冀东钢铁集团有限公司."""
+    return f"{_place_word(place)}{rng.choice(TRADE_NAMES)}{rng.choice(BUYER_LINES)}{rng.choice(BUYER_FORMS)}"
+
+
 EXTERNAL_SHARE = 0.06
 EXTERNAL_SELLER_PLACES = [("beijing", 0.6), ("tianjin", 0.25), ("other", 0.15)]
 # Statuses of contracts registered here (a "changed" draw makes two rows: old and new version).
@@ -240,6 +342,8 @@ class _World:
         from apps.core.models import Region
 
         self.rng = rng
+        # Names from a stream of their own, so that they do not shift the draws of the data itself.
+        self.name_rng = random.Random(f"names-{seed}")
         regions = list(Region.objects.filter(is_active=True).values("code", "name", "level", "unit_id"))
         self.names = {r["code"]: r["name"] for r in regions}
         members = defaultdict(list)
@@ -292,7 +396,7 @@ class _World:
         for i in range(count):
             county = self.county_in(UNIT_SELLER_WEIGHTS)
             kind, party_types, _share = _weighted(self.rng, [(k, k[2]) for k in SELLER_KINDS])
-            name = f"{self.names[county]}基准{KIND_WORDS[kind]}{i + 1:04d}"
+            name = organisation_name(self.name_rng, self.names[county], kind)
             rows.append(
                 Organisation(
                     name=name,
@@ -313,7 +417,7 @@ class _World:
         rng = random.Random(seed)
         if place == "foreign":
             country = rng.choice(FOREIGN_COUNTRIES)
-            return Party(f"{country} Technology Co. {seed[-5:]}", "", None, "", country, "300")
+            return Party(FOREIGN_NAMES[country].format(rng.choice(FOREIGN_STEMS)), "", None, "", country, "300")
         if place == "beijing":
             code = rng.choice(BEIJING_DISTRICTS)
             province = "110000"
@@ -325,7 +429,11 @@ class _World:
             code = province[:2] + "0100"
         word = rng.choice(["研究院", "科技有限公司", "大学"]) if seller else "科技有限公司"
         party_type = {"研究院": "021", "大学": "022"}.get(word, _weighted(rng, BUYER_PARTY_TYPES[:4]))
-        name = f"{self.names[province]}基准{word}{rng.randint(1, 99999):05d}"
+        place_name = self.names[province]
+        if word == "科技有限公司":
+            name = organisation_name(rng, place_name, "enterprise") if seller else buyer_name(rng, place_name)
+        else:
+            name = organisation_name(rng, place_name, {"研究院": "research_institute", "大学": "university"}[word])
         return Party(name, demo_credit_code("enterprise", code, seed), province, code, "CN", party_type)
 
     def _buyers(self, count: int, seed: int) -> dict:
@@ -338,7 +446,7 @@ class _World:
                 from apps.accounts.demo import demo_credit_code
 
                 credit = "" if party_type == "400" else demo_credit_code("enterprise", county, f"buyer-{seed}-{i}")
-                name = f"{self.names[county]}基准买方{i + 1:05d}"
+                name = buyer_name(self.name_rng, self.names[county])
                 pools[place].append(Party(name, credit, county, county, "CN", party_type))
             else:
                 pools[place].append(self._outside_party(place, f"buyer-{seed}-{i}"))
@@ -347,7 +455,7 @@ class _World:
                 pools[place].append(
                     self._outside_party(place, f"buyer-{seed}-{place}")
                     if place != "hebei"
-                    else Party("河北基准买方", "", "130102", "130102", "CN", "150")
+                    else Party(buyer_name(self.name_rng, self.names["130102"]), "", "130102", "130102", "CN", "150")
                 )
         return pools
 
