@@ -386,7 +386,8 @@ def assessment_workbook(*, unit: Region, year: int, today=None) -> bytes:
     indicators = list(Indicator.objects.filter(is_active=True).order_by("sort", "code"))
     state = contract_facts_state()
     with transaction.atomic():
-        contract_rows = _contract_rows(unit, year)
+        totals = _Totals()  # counts every row as it passes, the first one too
+        contract_rows = totals.counted(_contract_rows(unit, year))
         first = next(contract_rows, None)
         workbook = Workbook(write_only=True)
         w = _Writer()
@@ -399,16 +400,13 @@ def assessment_workbook(*, unit: Region, year: int, today=None) -> bytes:
         workbook.save(out)
         if first is None:
             return out.getvalue()
-        totals = _Totals()
         content, _written = xlsx.rows_insert(
             out.getvalue(),
             sheet=SHEET_CONTRACTS,
             at_row=FIRST_DATA_ROW + 1,
-            rows=totals.counted(contract_rows),
+            rows=contract_rows,
             styles_row=FIRST_DATA_ROW,
-            after=lambda: _Totals(
-                totals.count + 1, totals.contract_value + first[6], totals.technology_value + first[7]
-            ).cells(),
+            after=totals.cells,
         )
         return content
 

@@ -203,7 +203,9 @@ class TestLayout:
         assert as_decimal(line[6]) == D("500000.00")
         assert as_decimal(line[7]) == D("400000.00")  # the confirmed technology value counts
         total = rows[-1]
+        assert total[1] == 2  # the number of contracts, counted as the rows streamed
         assert as_decimal(total[6]) == D("1700000.00")
+        assert as_decimal(total[7]) == sum(as_decimal(r[7]) for r in data)
 
         other = rows_of(open_book(assessment_workbook(unit=unit("130200"), year=YEAR))["合同明细"])
         assert [r[1] for r in other[spreadsheets.FIRST_DATA_ROW - 1 : -1]] == ["唐山的合同"]
