@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from hebtt.localservices import ensure_service_urls
 
@@ -283,6 +284,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Queues by kind of work, so that each kind can get workers of its own as the load grows: the
+# facts' fill and rebuild (long, database-heavy), the reports, the contract imports, the matching
+# pushes, the reminders and digests, and the rest. A worker started without -Q consumes them all
+# (make run, the tests); docker-compose runs one worker for "facts" and one for the others.
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "facts", "reports", "imports", "matching", "notifications")]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "apps.kpi.tasks.contract_facts_*": {"queue": "facts"},
+    "apps.kpi.tasks.kpi_*": {"queue": "reports"},
+    "apps.contracts.tasks.contract_import_task": {"queue": "imports"},
+    "apps.achievements.tasks.listing_push_task": {"queue": "matching"},
+    "apps.achievements.tasks.needs_expire_task": {"queue": "matching"},
+    "apps.achievements.tasks.notification_digest_task": {"queue": "notifications"},
+    "apps.*.tasks.*_reminder_task": {"queue": "notifications"},
+}
 CELERY_BEAT_SCHEDULE = {
     "core-heartbeat": {
         "task": "apps.core.tasks.heartbeat_task",

@@ -99,3 +99,24 @@ def test_every_scheduled_task_is_registered():
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_every_task_goes_to_a_queue_that_a_worker_consumes():
+    """Queues by kind of work: each of our tasks is routed to one of the declared queues, which a
+    worker started without -Q consumes; the facts get a queue of their own."""
+    from hebtt.celery import app
+
+    app.loader.import_default_modules()
+    declared = {queue.name for queue in app.conf.task_queues}
+    ours = sorted(name for name in app.tasks if name.startswith("apps."))
+    assert len(ours) >= 15
+    routed = {name: app.amqp.router.route({}, name)["queue"].name for name in ours}
+    assert set(routed.values()) <= declared, routed
+    assert routed["apps.kpi.tasks.contract_facts_fill_task"] == "facts"
+    assert routed["apps.kpi.tasks.contract_facts_rebuild_task"] == "facts"
+    assert routed["apps.kpi.tasks.kpi_monthly_close_task"] == "reports"
+    assert routed["apps.contracts.tasks.contract_import_task"] == "imports"
+    assert routed["apps.contracts.tasks.registration_deadline_reminder_task"] == "notifications"
+    assert routed["apps.core.tasks.heartbeat_task"] == "default"
+    # Every queue has work; none is declared for nothing.
+    assert set(routed.values()) == declared

@@ -20,7 +20,7 @@ import yaml
 from django.core.management import get_commands
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "worker-facts", "beat")
 REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
 
 
@@ -195,6 +195,16 @@ def test_worker_healthcheck_pings_the_celery_app(services):
     argv = shlex.split(test[1]) if test[0] == "CMD-SHELL" else test[1:]
     assert _check_entry_point(argv) == "celery"
     assert argv[3:5] == ["inspect", "ping"]
+
+
+def test_the_workers_together_consume_every_queue_and_the_facts_apart(services, settings):
+    consumed = {}
+    for name in ("worker", "worker-facts"):
+        command = services[name]["command"]
+        consumed[name] = set(command[command.index("-Q") + 1].split(","))
+    assert consumed["worker-facts"] == {"facts"}
+    assert not consumed["worker"] & consumed["worker-facts"]
+    assert consumed["worker"] | consumed["worker-facts"] == {queue.name for queue in settings.CELERY_TASK_QUEUES}
 
 
 def test_beat_uses_the_database_scheduler(settings):
