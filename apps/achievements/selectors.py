@@ -147,7 +147,7 @@ def need_matches(*, actor, need: Need) -> QuerySet:
         Match.objects.filter(
             need=need, achievement__status__in=(AchievementStatus.PUBLISHED, AchievementStatus.TRANSFERRED)
         )
-        .select_related("achievement__region", "achievement__publisher")
+        .select_related("need", "achievement__region", "achievement__publisher")
         .order_by("-score", "pk")
     )
 
@@ -156,7 +156,7 @@ def achievement_matches(*, actor, achievement: Achievement) -> QuerySet:
     policies.check(actor, "match.view", achievement)
     return (
         Match.objects.filter(achievement=achievement, need__status__in=(NeedStatus.PUBLISHED, NeedStatus.FULFILLED))
-        .select_related("need__region", "need__publisher")
+        .select_related("achievement", "need__region", "need__publisher")
         .order_by("-score", "pk")
     )
 

@@ -426,7 +426,7 @@ class ContractViewSet(viewsets.GenericViewSet):
         responses={201: IncomeSerializer, **ERRORS, 409: ErrorSerializer},
         tags=["contracts"],
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def incomes(self, request, pk=None):
         """技术性收入核定: the technical income received per year, filed by the seller, confirmed by the office."""
         contract = self.get_object()
