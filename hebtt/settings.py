@@ -251,7 +251,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "apps.core.api.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
@@ -347,6 +347,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Portal settings
+# Lists count their rows up to this many, then say "more than" (apps.core.pagination).
+HEBTT_LIST_COUNT_CAP = env.int("HEBTT_LIST_COUNT_CAP", default=10_000)
 HEBTT_DEMO_PASSWORD = env("HEBTT_DEMO_PASSWORD", default="")
 HEBTT_PROVINCE_CODE = "130000"
 HEBTT_PENDING_ACTIVATION_REMINDER_DAYS = env.int("HEBTT_PENDING_ACTIVATION_REMINDER_DAYS", default=2)

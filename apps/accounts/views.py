@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +13,7 @@ from apps.accounts.filters import OrganisationFilter
 from apps.accounts.forms import ReasonForm, SignUpForm, add_domain_error
 from apps.accounts.policies import may
 from apps.core.errors import DomainError, InvalidInput
+from apps.core.pagination import page_of
 
 PAGE_SIZE = 25
 
@@ -59,7 +59,7 @@ def organisation_list(request):
     except InvalidInput:
         messages.error(request, _("Some filters are not valid; they were ignored."))
         queryset = selectors.organisation_list(actor=request.user)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queryset, request, PAGE_SIZE)
     return render(
         request,
         "accounts/organisation_list.html",
@@ -70,16 +70,14 @@ def organisation_list(request):
 @login_required
 def organisation_pending(request):
     queryset = selectors.organisation_pending_list(actor=request.user)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queryset, request, PAGE_SIZE)
     return render(request, "accounts/organisation_pending.html", {"page": page})
 
 
 @login_required
 def organisation_detail(request, pk):
     organisation = selectors.organisation_get(actor=request.user, pk=pk)
-    history = Paginator(selectors.organisation_history(organisation=organisation), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    history = page_of(selectors.organisation_history(organisation=organisation), request, PAGE_SIZE)
     return render(
         request,
         "accounts/organisation_detail.html",

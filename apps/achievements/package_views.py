@@ -15,7 +15,6 @@ record the user may not see answers 404, an action they may not take 403 (via th
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,6 +37,7 @@ from apps.achievements.package_forms import (
 from apps.achievements.policies import PUBLIC_ACHIEVEMENT_STATES
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import CodeList
+from apps.core.pagination import page_of
 
 PAGE_SIZE = 20
 SEARCH_SIZE = 20
@@ -46,7 +46,7 @@ P = PublicationStatus
 
 
 def _page(request, queryset, size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return page_of(queryset, request, size)
 
 
 def _put_error_on_form(form, error: InvalidInput) -> None:

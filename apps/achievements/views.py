@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,6 +58,7 @@ from apps.achievements.policies import ACHIEVEMENT_PUBLISHER_ROLES, NEED_PUBLISH
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.models import CodeList
 from apps.core.notifications import notifications_for, notifications_mark_read, unread_count
+from apps.core.pagination import page_of
 from apps.core.selectors import assessment_units, code_choices, hebei_regions_below_province
 
 PAGE_SIZE = 20
@@ -132,7 +132,7 @@ def _label(listings, choices: Choices) -> None:
 
 
 def _page(request, queryset, size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return page_of(queryset, request, size)
 
 
 def _organisations(request, roles) -> list:

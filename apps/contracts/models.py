@@ -340,6 +340,8 @@ class Contract(TimeStampedModel):
             models.Index(fields=["seller", "status"]),
             models.Index(fields=["seller_region", "registered_on"]),
             models.Index(fields=["buyer_region", "registered_on"]),
+            # The lists' default order (newest first): a page is an index scan, not a sort of the table.
+            models.Index(fields=["created_at", "id"], name="contracts_created_idx"),
         ]
 
     def __str__(self):

@@ -10,7 +10,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -45,6 +44,7 @@ from apps.contracts.policies import SELLER_ROLES
 from apps.core.calendar import WorkingCalendar
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.models import CodeList
+from apps.core.pagination import page_of
 from apps.core.selectors import code_choices
 
 PAGE_SIZE = 25
@@ -77,7 +77,7 @@ def _filtered(request, select, **kwargs):
 
 def _page(request, queryset):
     """One page of contracts, each with the labels of its coded fields (two queries for the whole page)."""
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queryset, request, PAGE_SIZE)
     page.object_list = _add_labels(list(page.object_list))
     return page
 

@@ -1,19 +1,12 @@
-"""API plumbing shared by every app: pagination and the error format ``{"code", "message"}``."""
+"""API plumbing shared by every app: the error format ``{"code", "message"}`` (pages: ``apps.core.pagination``)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import DomainError
-
-
-class StandardPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -9,7 +9,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from apps.accounts import policies
 from apps.accounts.models import Organisation, OrganisationKind, OrganisationStatus, Role
 from apps.core.errors import InvalidInput, NotFound
 from apps.core.models import CodeList
+from apps.core.pagination import page_of
 from apps.core.selectors import assessment_units, code_choices, hebei_regions_below_province
 from apps.institutions import selectors, services
 from apps.institutions.broker_forms import BrokerFilterForm, BrokerForm, TrainingForm
@@ -119,7 +119,7 @@ def index(request):
     queryset = selectors.broker_directory(
         q=values.get("q", ""), title=values.get("title"), tech_field=values.get("tech_field"), unit=values.get("unit")
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queryset, request, PAGE_SIZE)
     _with_field_labels(page, dict(tech_fields))
     counts = selectors.broker_counts()
     return render(
@@ -152,7 +152,7 @@ def manage(request):
         .annotate(training_count=Count("trainings"))
         .order_by("name", "pk")
     )
-    page = Paginator(queryset, MANAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queryset, request, MANAGE_PAGE_SIZE)
     _with_field_labels(page, dict(tech_fields))
     return render(
         request,

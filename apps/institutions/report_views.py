@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +29,7 @@ from django.utils.translation import gettext_noop
 from apps.accounts import policies
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from apps.core.pagination import page_of
 from apps.institutions import selectors, services
 from apps.institutions.models import AnnualReport, Evaluation
 from apps.institutions.report_forms import AnnualReportForm, EvaluationForm, YearFilterForm
@@ -149,7 +149,7 @@ def _official_context(request) -> dict:
         selectors.annual_reports_missing(year=year).filter(pk__in=visible.values("pk")).values_list("pk", flat=True)
     )
     queryset = visible.filter(pk__in=missing) if values.get("missing") else visible
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queryset, request, PAGE_SIZE)
     reports = _reports_of([institution.pk for institution in page.object_list], years=[year])
     rows = [
         {

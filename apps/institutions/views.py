@@ -9,7 +9,6 @@ The directory needs no login and shows public fields only.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from apps.accounts import policies
 from apps.accounts import selectors as account_selectors
 from apps.accounts.policies import may
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from apps.core.pagination import page_of
 from apps.institutions import selectors, services
 from apps.institutions.forms import (
     DIRECTORY_FILTERS,
@@ -77,7 +77,7 @@ def _filters_form(request, fields):
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(queryset, request, PAGE_SIZE)
 
 
 def _is_host(user) -> bool:

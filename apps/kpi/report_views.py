@@ -7,7 +7,6 @@ unit's; other users have no archive (403). A report the user may not see answers
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.accounts import policies
 from apps.core.errors import PermissionDenied
+from apps.core.pagination import page_of
 from apps.core.selectors import assessment_units
 from apps.kpi import reports
 from apps.kpi.models import ReportKind
@@ -56,7 +56,7 @@ def index(request):
         queryset = queryset.filter(period_start__year=int(year))
     else:
         year = ""
-    page = Paginator(queryset.order_by("-period_start", "kind", "unit_id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queryset.order_by("-period_start", "kind", "unit_id"), request, PAGE_SIZE)
     return render(
         request,
         "kpi/reports_index.html",

@@ -18,7 +18,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
 from apps.contracts import selectors as contract_selectors
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.models import CodeList
+from apps.core.pagination import page_of
 from apps.core.selectors import code_choices
 from apps.subsidies import exports, selectors, services
 from apps.subsidies.forms import (
@@ -73,7 +73,7 @@ def _programme_url(programme) -> str:
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(queryset, request, PAGE_SIZE)
 
 
 def _filters_form(request, fields, *, programmes):
