@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from apps.institutions.models import PROVINCIAL_AND_ABOVE, InstitutionLevel
 from apps.institutions.selectors import broker_counts, institution_count_cube
-from apps.kpi.aggregates import fact_year_values
+from apps.kpi.aggregates import fact_year_values, fact_year_values_by_unit
 from apps.kpi.models import (
     Counterpart,
     Direction,
@@ -93,6 +93,12 @@ class Context:
             (cube.get((side, counterpart, year), Decimal("0")) for counterpart in counterparts or Counterpart.values),
             Decimal("0"),
         )
+
+    def prefetch_units(self, units, *, first_year: int, last_year: int) -> None:
+        """Read the yearly contract values of every one of ``units`` (assessment units) in one query."""
+        by_unit = fact_year_values_by_unit(first_year=first_year, last_year=last_year, units=[u.code for u in units])
+        for code, cube in by_unit.items():
+            self._cubes[code] = (first_year, last_year, cube)
 
     def counted(self, key, compute: Callable):
         if key not in self._counts:
@@ -217,6 +223,25 @@ def _actual(ctx: Context, indicator: Indicator, year: int, unit) -> Decimal | No
 def actual_value(*, indicator: Indicator, year: int, unit=None, today=None) -> Decimal | None:
     """The actual value of ``indicator`` for ``year`` and ``unit`` (None: the province); None when unknown."""
     return _actual(Context(today=today or timezone.localdate()), indicator, year, unit)
+
+
+def unit_actuals(*, indicator: Indicator, year: int, units, today=None) -> dict[str, Decimal | None]:
+    """The actual of ``indicator`` for each of ``units`` (assessment units), for a ranking: ``{code: value}``.
+
+    One read of the units' contract values and one of their reported values, not one of each per unit.
+    """
+    ctx = Context(today=today or timezone.localdate())
+    units = list(units)
+    ctx.prefetch_units(units, first_year=year - YEARS_READ + 1, last_year=year)
+    if indicator.source == IndicatorSource.REPORTED or indicator.code == "H3":
+        codes = [indicator.code, H3_DENOMINATOR]
+        ctx.reported.update(dict.fromkeys((c, y, u.code) for c in codes for y in (year, year - 1) for u in units))
+        ctx.prefetch_reported(codes=codes, years=(year, year - 1), unit=None)
+        for code, value_year, unit_code, value in ReportedValue.objects.filter(
+            indicator_id__in=codes, year__in=(year, year - 1), unit__in=units, is_current=True
+        ).values_list("indicator_id", "year", "unit_id", "value"):
+            ctx.reported[(code, value_year, unit_code)] = value
+    return {unit.code: _actual(ctx, indicator, year, unit) for unit in units}
 
 
 # Progress --------------------------------------------------------------------------------------

@@ -414,6 +414,23 @@ def fact_year_values(
     return {(side, counterpart, year): value for side, counterpart, year, value in rows}
 
 
+def fact_year_values_by_unit(
+    *, first_year: int, last_year: int, units: Iterable[str]
+) -> dict[str, dict[tuple[str, str, int], Decimal]]:
+    """``fact_year_values`` of each of ``units`` (assessment unit codes) in one query: ``{unit: {...}}``."""
+    units = sorted(set(units))
+    values: dict[str, dict] = {unit: {} for unit in units}
+    rows = (
+        ContractFactYear.objects.filter(year__gte=first_year, year__lte=last_year, unit__in=units)
+        .values_list("unit", "side", "counterpart", "year")
+        .annotate(value=Sum("contract_value"))
+        .order_by()
+    )
+    for unit, side, counterpart, year, value in rows:
+        values[unit][(side, counterpart, year)] = value
+    return values
+
+
 def fact_totals(
     *,
     side: str,

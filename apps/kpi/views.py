@@ -63,10 +63,11 @@ def _ranking_rows(*, indicator, year: int, units: list[Region], today) -> list[d
     if target_set is not None:
         targets = dict(Target.objects.filter(target_set=target_set).values_list("unit_id", "value"))
     elapsed = actuals.year_elapsed(today, year)
+    values = actuals.unit_actuals(indicator=indicator, year=year, units=units, today=today)
     rows = []
     for unit in units:
         target = targets.get(unit.code)
-        actual = actuals.actual_value(indicator=indicator, year=year, unit=unit, today=today)
+        actual = values[unit.code]
         percent, reached, status = actuals.progress_assess(indicator, target, actual, elapsed)
         rows.append(
             {

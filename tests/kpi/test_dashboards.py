@@ -275,6 +275,32 @@ class TestFigures:
         own = client_for(city).get(RANKING, {"year": YEAR}).context["map"]
         assert [item["code"] for item in own["items"]] == ["130100"]
 
+    def test_the_ranking_reads_every_unit_at_once_and_agrees_with_each_units_actual(
+        self, facts, django_assert_max_num_queries
+    ):
+        from apps.kpi.models import ReportedValue
+
+        ReportedValue.objects.create(
+            indicator_id="T1-1",
+            year=YEAR,
+            unit_id="130100",
+            value=12,
+            evidence="doc",
+            status="approved",
+            is_current=True,
+        )
+        ReportedValue.objects.create(
+            indicator_id="H3D", year=YEAR, value=10**9, evidence="doc", status="approved", is_current=True
+        )
+        units = list(Region.objects.filter(unit_id=F("code"), is_active=True).order_by("code"))
+        for indicator in Indicator.objects.filter(is_active=True):
+            expected = {u.code: actuals.actual_value(indicator=indicator, year=YEAR, unit=u) for u in units}
+            with django_assert_max_num_queries(4):
+                assert actuals.unit_actuals(indicator=indicator, year=YEAR, units=units) == expected, indicator.code
+        assert (
+            actuals.unit_actuals(indicator=Indicator.objects.get(code="T1-1"), year=YEAR, units=units)["130100"] == 12
+        )
+
     def test_unit_page_counties_and_series_equal_fact_totals(self, client_for, city, facts):
         response = client_for(city).get(unit_url("130100"), {"year": YEAR})
         assert response.status_code == 200
