@@ -132,6 +132,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--live-runs", type=int, default=5)
     parser.add_argument("--show-differences", action="store_true", help="print how the two pages differ")
+    parser.add_argument("--only", default="", help="time only the pages whose label contains this (e.g. ranking)")
     args = parser.parse_args(argv)
 
     url = bench_database_url("hebtt_bench_kpi")
@@ -168,6 +169,8 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|")
     clients = {}
     for label, username, page_url in pages():
+        if args.only not in label:
+            continue
         if username not in clients:
             clients[username] = Client()
             clients[username].force_login(User.objects.get(username=username))
