@@ -55,12 +55,14 @@ def test_database_create_makes_the_missing_database_once(db, settings):
     import subprocess
     import sys
     from pathlib import Path
+    from urllib.parse import quote
 
     from django.db import connection
 
     name = f"hebtt_create_probe_{os.getpid()}"
     base = connection.settings_dict
-    url = f"postgres://{base['USER']}@{base['HOST']}:{base['PORT']}/{name}"
+    # A socket directory (the embedded server's) travels percent-encoded, as hebtt.localservices writes it.
+    url = f"postgres://{base['USER']}@{quote(base['HOST'] or '127.0.0.1', safe='')}:{base['PORT'] or 5432}/{name}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hebtt.settings"}
     manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "database_create"]
 
