@@ -477,7 +477,7 @@ def generate_contracts(
     year_to: int,
     seed: int,
     batch_size: int = 5000,
-    sellers: int = 400,
+    sellers: int | None = None,
     buyers: int | None = None,
     history: bool = False,
     progress: Callable[[int], None] | None = None,
@@ -502,6 +502,8 @@ def generate_contracts(
     rng = random.Random(seed)
     today = timezone.localdate()
     now = timezone.now()
+    # Pools in proportion: a seller per 2,500 contracts (at least 400, Hebei's ~10,000 at most), a buyer per 20.
+    sellers = sellers or max(400, min(10_000, n // 2_500))
     world = _World(rng, sellers=sellers, buyers=buyers or max(200, min(20_000, n // 20)), seed=seed)
     years = list(range(year_from, year_to + 1))
     draw_year = Draw([(year, YEAR_GROWTH**i) for i, year in enumerate(years)])
