@@ -213,13 +213,6 @@ def _organisation(
     )
 
 
-def _short_name(region: Region) -> str:
-    for suffix in ("自治县", "矿区", "新区", "区", "县", "市"):
-        if region.name.endswith(suffix) and len(region.name) > len(suffix) + 1:
-            return region.name[: -len(suffix)]
-    return region.name
-
-
 @transaction.atomic
 def demo_load(*, password: str, reset_passwords: bool) -> list[tuple[DemoAccount, bool]]:
     """Create the demo organisations and accounts; return each account with whether it was created."""
@@ -243,13 +236,13 @@ def demo_load(*, password: str, reset_passwords: bool) -> list[tuple[DemoAccount
             county = counties[(index * 7) % len(counties)]
             word = ENTERPRISE_WORDS[rng.randrange(len(ENTERPRISE_WORDS))]
             form, party_type = FORMS[rng.randrange(len(FORMS))]
-            _organisation(f"{_short_name(county)}{word}{form}", OrganisationKind.ENTERPRISE, county.code, party_type)
+            _organisation(f"{county.short_name}{word}{form}", OrganisationKind.ENTERPRISE, county.code, party_type)
         first = counties[0]
-        _organisation(f"{_short_name(first)}科学技术局", OrganisationKind.ST_BUREAU, unit_code, "010")
+        _organisation(f"{first.short_name}科学技术局", OrganisationKind.ST_BUREAU, unit_code, "010")
         if size >= 4:
-            _organisation(f"{_short_name(first)}工业技术研究院", OrganisationKind.RESEARCH_INSTITUTE, first.code, "021")
+            _organisation(f"{first.short_name}工业技术研究院", OrganisationKind.RESEARCH_INSTITUTE, first.code, "021")
             _organisation(
-                f"{_short_name(first)}科技成果转化服务中心", OrganisationKind.TRANSFER_INSTITUTION, first.code, "030"
+                f"{first.short_name}科技成果转化服务中心", OrganisationKind.TRANSFER_INSTITUTION, first.code, "030"
             )
     for name, region_code in PENDING_SIGN_UPS:
         _organisation(name, OrganisationKind.ENTERPRISE, region_code, "170", status=OrganisationStatus.PENDING)

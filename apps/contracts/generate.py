@@ -27,6 +27,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from apps.core.places import place_short_name
+
 # Mean contract value, yuan. DOMAIN.md: nationally 37,294 亿 over 670,506 contracts in 2021 =
 # 5.56 million yuan per contract (22,398 亿 / 484,077 = 4.63 million in 2019); Hebei's 1,300 亿
 # of 2022 over some 20,000-30,000 contracts gives 4.3-6.5 million. Values are heavy-tailed: a
@@ -209,17 +211,9 @@ FOREIGN_NAMES = {
 FOREIGN_STEMS = ["Nordwind", "Bluepeak", "Sakura", "Hanbit", "Volga", "Lionbridge", "Thames", "Lumiere", "Crestline"]
 
 
-def _place_word(name: str) -> str:
-    """石家庄市 -> 石家庄, 正定县 -> 正定, 长安区 -> 长安 (names of one character keep their suffix)."""
-    for suffix in ("自治县", "新区", "市", "县", "区", "省"):
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
-
-
 def organisation_name(rng: random.Random, place: str, kind: str) -> str:
     """A plausible name of a seller of ``kind`` in ``place`` (a region name), e.g. 正定恒信新材料科技有限公司."""
-    where = _place_word(place)
+    where = place_short_name(place)
     line = rng.choice(SELLER_LINES[kind])
     if kind == "enterprise":
         return f"{where}{rng.choice(TRADE_NAMES)}{line}{rng.choice(SELLER_FORMS)}"
@@ -230,7 +224,7 @@ def organisation_name(rng: random.Random, place: str, kind: str) -> str:
 
 def buyer_name(rng: random.Random, place: str) -> str:
     """A plausible name of a buying enterprise in ``place``, e.g. 唐山冀东钢铁集团有限公司."""
-    return f"{_place_word(place)}{rng.choice(TRADE_NAMES)}{rng.choice(BUYER_LINES)}{rng.choice(BUYER_FORMS)}"
+    return f"{place_short_name(place)}{rng.choice(TRADE_NAMES)}{rng.choice(BUYER_LINES)}{rng.choice(BUYER_FORMS)}"
 
 
 EXTERNAL_SHARE = 0.06

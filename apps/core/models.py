@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.places import place_short_name
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -94,6 +96,10 @@ class Region(BilingualNameMixin, models.Model):
     @property
     def province_code(self) -> str:
         return self.code[:2] + "0000"
+
+    @property
+    def short_name(self) -> str:
+        return place_short_name(self.name)
 
 
 @pghistory.track()
