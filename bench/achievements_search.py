@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_database_prepare, bench_database_url
+from bench.common import bench_database_prepare, bench_database_url, percentile
 
 RUNS = 5
 PAGE = 20
@@ -447,11 +447,6 @@ def generate(n: int, needs: int, *, seed: int, progress) -> dict:
             cursor.execute(f"VACUUM ANALYZE {table}")
         print(f"\n  {table}: indexes rebuilt and analysed in {time.perf_counter() - rebuild:.1f} s")
     return {"rows": written, "seconds": time.perf_counter() - started, "phrases": len(phrases.cache)}
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def timed(call, runs: int = RUNS) -> list[float]:

@@ -77,3 +77,9 @@ def bench_database_prepare(url: str, *, fresh: bool) -> bool:
     if not Region.objects.exists():
         reference_data_load()
     return created
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value at ``share`` (0.95 for the p95) of ``values``, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_database_prepare, bench_database_url
+from bench.common import bench_database_prepare, bench_database_url, percentile
 
 STEPS = ("create", "attachment", "submit", "accept", "register")
 PDF = (
@@ -134,11 +134,6 @@ def run(n: int, seller_token: str, registrar_token: str, *, count_queries: bool)
         if response.json()["status"] != "registered":
             raise SystemExit(f"register: status {response.json()['status']}")
     return latencies, queries, time.perf_counter() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main(argv=None) -> int:

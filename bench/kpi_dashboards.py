@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from apps.contracts.generate import generate_contracts
-from bench.common import bench_database_prepare, bench_database_url
+from bench.common import bench_database_prepare, bench_database_url, percentile
 
 YEAR = 2024
 LIVE_VIEW = "bench_contractfact_live"
@@ -119,11 +119,6 @@ def _unmasked(content: bytes) -> bytes:
     return re.sub(rb'nonce="[^"]*"', b"", content)
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="contract rows to generate")
@@ -189,8 +184,8 @@ def main(argv=None) -> int:
             print("\n".join(list(lines)[:40]))
         ratio = stats.median(slow) / stats.median(fast)
         print(
-            f"| {label} | {stats.median(fast):.1f} ms | {p95(fast):.1f} ms | {stats.median(slow):,.0f} ms | "
-            f"{ratio:,.0f}× ({same}) |"
+            f"| {label} | {stats.median(fast):.1f} ms | {percentile(fast, 0.95):.1f} ms | "
+            f"{stats.median(slow):,.0f} ms | {ratio:,.0f}× ({same}) |"
         )
     return 0
 
