@@ -116,12 +116,15 @@ class Context:
             self.reported[key] = value
         return self.reported[key]
 
-    def prefetch_reported(self, *, codes, years, unit) -> None:
-        """The current values of the reported indicators ``codes`` for ``years``, the unit's and the province's."""
-        units = Q(unit__isnull=True) | (Q(unit=unit) if unit is not None else Q(pk__in=[]))
-        self.reported.update(dict.fromkeys((c, y, u) for c in codes for y in years for u in {None, _code(unit)}))
+    def prefetch_reported(self, *, codes, years, units) -> None:
+        """The current values of the reported indicators ``codes`` for ``years``, of ``units`` and the province's.
+
+        ``units``: regions (None stands for the province, which is always read). One query.
+        """
+        unit_codes = {_code(unit) for unit in units} - {None}
+        self.reported.update(dict.fromkeys((c, y, u) for c in codes for y in years for u in {None, *unit_codes}))
         for code, year, unit_code, value in ReportedValue.objects.filter(
-            units, indicator_id__in=codes, year__in=list(years), is_current=True
+            Q(unit__isnull=True) | Q(unit__in=unit_codes), indicator_id__in=codes, year__in=list(years), is_current=True
         ).values_list("indicator_id", "year", "unit_id", "value"):
             self.reported[(code, year, unit_code)] = value
 
@@ -234,13 +237,7 @@ def unit_actuals(*, indicator: Indicator, year: int, units, today=None) -> dict[
     units = list(units)
     ctx.prefetch_units(units, first_year=year - YEARS_READ + 1, last_year=year)
     if indicator.source == IndicatorSource.REPORTED or indicator.code == "H3":
-        codes = [indicator.code, H3_DENOMINATOR]
-        ctx.reported.update(dict.fromkeys((c, y, u.code) for c in codes for y in (year, year - 1) for u in units))
-        ctx.prefetch_reported(codes=codes, years=(year, year - 1), unit=None)
-        for code, value_year, unit_code, value in ReportedValue.objects.filter(
-            indicator_id__in=codes, year__in=(year, year - 1), unit__in=units, is_current=True
-        ).values_list("indicator_id", "year", "unit_id", "value"):
-            ctx.reported[(code, value_year, unit_code)] = value
+        ctx.prefetch_reported(codes=[indicator.code, H3_DENOMINATOR], years=(year, year - 1), units=units)
     return {unit.code: _actual(ctx, indicator, year, unit) for unit in units}
 
 
@@ -298,7 +295,7 @@ def indicator_actuals(*, years, unit=None, today=None) -> dict[tuple[str, int], 
     ctx = Context(today=today, first_year=years[0] - 1, last_year=years[-1])
     indicators = list(Indicator.objects.filter(is_active=True).order_by("sort", "code"))
     reported = [i.code for i in indicators if i.source == IndicatorSource.REPORTED]
-    ctx.prefetch_reported(codes=[*reported, H3_DENOMINATOR], years=years, unit=unit)
+    ctx.prefetch_reported(codes=[*reported, H3_DENOMINATOR], years=years, units=[unit])
     return {(indicator.code, y): _actual(ctx, indicator, y, unit) for indicator in indicators for y in years}
 
 
@@ -315,7 +312,7 @@ def indicator_progress(*, year: int, unit=None, today=None) -> list[dict]:
     ctx = Context(today=today)
     indicators = list(Indicator.objects.filter(is_active=True).order_by("sort", "code"))
     reported = [i.code for i in indicators if i.source == IndicatorSource.REPORTED]
-    ctx.prefetch_reported(codes=[*reported, H3_DENOMINATOR], years=(year, year - 1), unit=unit)
+    ctx.prefetch_reported(codes=[*reported, H3_DENOMINATOR], years=(year, year - 1), units=[unit])
     targets = _targets(year, unit)
     elapsed = year_elapsed(today, year)
     rows = []
