@@ -11,7 +11,8 @@ session, policy, template: the whole request but the network) as ``demo_province
 
 The reference runs the very same requests with the facts tables swapped for views that aggregate
 the raw contracts table on the fly (the facts' own ``SELECT … GROUP BY``, both sides, and that
-grouped by month and by year for the other two): the same
+grouped by month and by year for the other two; the breakdowns' own ``GROUPING SETS`` select and
+its years for the statistics page): the same
 code, the same queries, the same numbers (checked), only the table read differs. Its median over
 ``--live-runs`` runs and the ratio live ÷ facts are printed beside each page.
 Goal (issue 8, at 10,000,000 contracts): at least 100× faster than live, and p95 under 50 ms.
@@ -33,6 +34,8 @@ YEAR = 2024
 LIVE_VIEW = "bench_contractfact_live"
 LIVE_MONTH_VIEW = "bench_contractfactmonth_live"
 LIVE_YEAR_VIEW = "bench_contractfactyear_live"
+LIVE_BREAKDOWN_MONTH_VIEW = "bench_contractbreakdownmonth_live"
+LIVE_BREAKDOWN_YEAR_VIEW = "bench_contractbreakdownyear_live"
 
 
 def pages() -> list[tuple[str, str, str]]:
@@ -43,6 +46,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("ranking of the 14 units (H1)", "demo_province", f"{reverse('kpi:units')}?year={YEAR}&indicator=H1"),
         ("unit drill-down (石家庄)", "demo_city", f"{reverse('kpi:unit', args=['130100'])}?year={YEAR}"),
         ("county page (长安区)", "demo_city", f"{reverse('kpi:county', args=['130102'])}?year={YEAR}"),
+        ("contract statistics, province", "demo_province", f"{reverse('contracts:statistics')}?year={YEAR}"),
     ]
 
 
@@ -50,7 +54,7 @@ def live_view_create() -> None:
     """A view with the columns of ``ContractFact`` that aggregates the raw contracts when read."""
     from django.db import connection
 
-    from apps.kpi.aggregates import _facts_queryset
+    from apps.kpi.aggregates import _facts_queryset, breakdown_select
     from apps.kpi.models import Side
 
     selects = []
@@ -67,6 +71,19 @@ def live_view_create() -> None:
         for view in (LIVE_YEAR_VIEW, LIVE_MONTH_VIEW, LIVE_VIEW):
             cursor.execute(f"DROP VIEW IF EXISTS {view}")
         cursor.execute(f"CREATE VIEW {LIVE_VIEW} AS SELECT 0::bigint AS id, u.* FROM ({union}) AS u")
+        # The breakdowns by type, field and party type: their own SELECT over the raw table, and its years.
+        breakdowns = " UNION ALL ".join(cursor.mogrify(*breakdown_select(side, None)).decode() for side in Side.values)
+        for view in (LIVE_BREAKDOWN_YEAR_VIEW, LIVE_BREAKDOWN_MONTH_VIEW):
+            cursor.execute(f"DROP VIEW IF EXISTS {view}")
+        cursor.execute(
+            f"CREATE VIEW {LIVE_BREAKDOWN_MONTH_VIEW} AS SELECT 0::bigint AS id, u.* FROM ({breakdowns}) AS u"
+        )
+        columns = "side, region_id, unit_id, dimension, code"
+        cursor.execute(
+            f"CREATE VIEW {LIVE_BREAKDOWN_YEAR_VIEW} AS SELECT 0::bigint AS id, EXTRACT(YEAR FROM month)::int AS year, "
+            f"{columns}, SUM(count) AS count, SUM(contract_value) AS contract_value, "
+            f"SUM(technology_value) AS technology_value FROM {LIVE_BREAKDOWN_MONTH_VIEW} GROUP BY 2, {columns}"
+        )
         # The monthly and yearly tables, live: the same rows grouped by month and by year.
         for view, period, column in (
             (LIVE_MONTH_VIEW, "date_trunc('month', day)::date", "month"),
@@ -81,12 +98,24 @@ def live_view_create() -> None:
 
 
 class live_facts:
-    """Point the three facts tables at the live views for the duration of a ``with`` block."""
+    """Point the facts and breakdown tables at the live views for the duration of a ``with`` block."""
 
     def __enter__(self):
-        from apps.kpi.models import ContractFact, ContractFactMonth, ContractFactYear
+        from apps.kpi.models import (
+            ContractBreakdownMonth,
+            ContractBreakdownYear,
+            ContractFact,
+            ContractFactMonth,
+            ContractFactYear,
+        )
 
-        views = {ContractFact: LIVE_VIEW, ContractFactMonth: LIVE_MONTH_VIEW, ContractFactYear: LIVE_YEAR_VIEW}
+        views = {
+            ContractFact: LIVE_VIEW,
+            ContractFactMonth: LIVE_MONTH_VIEW,
+            ContractFactYear: LIVE_YEAR_VIEW,
+            ContractBreakdownMonth: LIVE_BREAKDOWN_MONTH_VIEW,
+            ContractBreakdownYear: LIVE_BREAKDOWN_YEAR_VIEW,
+        }
         self.saved = [(model, model._meta.db_table) for model in views]
         for model, view in views.items():
             self._point(model, view)
@@ -140,7 +169,7 @@ def main(argv=None) -> int:
     from apps.accounts.models import User
     from apps.contracts.models import Contract
     from apps.kpi.aggregates import contract_facts_rebuild
-    from apps.kpi.models import ContractFact, ContractFactMonth, ContractFactYear
+    from apps.kpi.models import ContractBreakdownYear, ContractFact, ContractFactMonth, ContractFactYear
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     existing = Contract.objects.count()
@@ -152,7 +181,7 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         rows = contract_facts_rebuild()
         print(f"facts rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
-    elif not ContractFactYear.objects.exists() or not ContractFactMonth.objects.exists():
+    elif not all(model.objects.exists() for model in (ContractFactYear, ContractFactMonth, ContractBreakdownYear)):
         contract_facts_rebuild()
     demo_load(password="bench-only-Password-1", reset_passwords=False)
     live_view_create()

@@ -2,12 +2,13 @@
 
 With ``DATABASE_REPLICA_URL`` set, settings define a ``replica`` alias and turn on
 ``HEBTT_REPLICA_READS``, and this router sends the reads of the facts tables there
-(``ContractFact``, ``ContractFactMonth``, ``ContractFactYear``: what every dashboard, report and
-workbook reads most). Everything else, and every write, goes to the
-primary: targets, reported values and contracts must be read back at once after a change, and a
-replica lags. The facts are refilled every 10 minutes anyway, so a replica a few seconds behind
-changes nothing that an official can see. Without the setting there is no ``replica`` alias and
-the router answers nothing (Django uses ``default``).
+(``ContractFact``, ``ContractFactMonth``, ``ContractFactYear`` and the breakdowns by type, field and
+party type: what every dashboard, report, workbook and the statistics page read most).
+Everything else, and every write, goes to the primary: targets, reported values and contracts
+must be read back at once after a change, and a replica lags. The facts are refilled every 10
+minutes anyway, so a replica a few seconds behind changes nothing that an official can see.
+Without the setting there is no ``replica`` alias and the router answers nothing (Django uses
+``default``).
 
 The fill and the rebuild write the facts and read them inside their own transaction on the primary
 (raw SQL on ``connection``, never through this router), so they never read a replica.
@@ -16,7 +17,15 @@ The fill and the rebuild write the facts and read them inside their own transact
 from django.conf import settings
 
 REPLICA = "replica"
-REPLICA_READS = frozenset({"kpi.contractfact", "kpi.contractfactmonth", "kpi.contractfactyear"})
+REPLICA_READS = frozenset(
+    {
+        "kpi.contractfact",
+        "kpi.contractfactmonth",
+        "kpi.contractfactyear",
+        "kpi.contractbreakdownmonth",
+        "kpi.contractbreakdownyear",
+    }
+)
 
 
 class DashboardReplicaRouter:

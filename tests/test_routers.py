@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from apps.accounts.models import Role
 from apps.kpi.aggregates import contract_fact_rollups_refresh, fact_totals
-from apps.kpi.models import ContractFact, ContractFactYear, TargetSet
+from apps.kpi.models import ContractBreakdownYear, ContractFact, ContractFactYear, TargetSet
 from hebtt.routers import DashboardReplicaRouter
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
@@ -43,6 +43,7 @@ def test_fact_reads_go_to_the_replica_and_the_rest_to_the_primary(replica_reads)
     router = DashboardReplicaRouter()
     assert router.db_for_read(ContractFact) == "replica"
     assert router.db_for_read(ContractFactYear) == "replica"
+    assert router.db_for_read(ContractBreakdownYear) == "replica"
     assert router.db_for_read(TargetSet) is None  # the primary: read back at once after an approval
     assert router.db_for_write(ContractFact) == "default"
     assert not router.allow_migrate("replica", "kpi")

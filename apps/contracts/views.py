@@ -6,7 +6,6 @@ contract the user may not see answers 404 (``NotFound`` from ``contract_get``), 
 user may not take answers 403 (``PermissionDenied`` from the service), both via the middleware.
 """
 
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -46,6 +45,7 @@ from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDeni
 from apps.core.models import CodeList
 from apps.core.pagination import page_of
 from apps.core.selectors import code_choices
+from apps.kpi import aggregates
 
 PAGE_SIZE = 25
 SECOND_REVIEW_LIMIT = 100
@@ -618,14 +618,10 @@ def contract_attachment(request, pk):
 # Statistics ------------------------------------------------------------------------------------------
 
 
-def _side_by_side(output_rows, absorption_rows) -> list[tuple[str, object, object]]:
+def _side_by_side(output: dict, absorption: dict, labels: dict[str, str] | None = None) -> list[tuple]:
     """(label, output figures, absorption figures) per key, in key order; None where a side has none."""
-    merged: dict[str, list] = {}
-    for row in output_rows:
-        merged.setdefault(row.key, [row.label, None, None])[1] = row.figures
-    for row in absorption_rows:
-        merged.setdefault(row.key, [row.label, None, None])[2] = row.figures
-    return [tuple(merged[key]) for key in sorted(merged)]
+    labels = labels or {}
+    return [(labels.get(key, key), output.get(key), absorption.get(key)) for key in sorted({*output, *absorption})]
 
 
 @login_required
@@ -633,7 +629,9 @@ def contract_statistics(request):
     """Output, absorption and their total per assessment unit for a year, with breakdowns and a download.
 
     Officials see their own area only (a city its unit, a county itself); the province, registrars
-    and approvers see all of Hebei.
+    and approvers see all of Hebei. Every figure comes from the KPI facts and breakdowns
+    (``apps.kpi.aggregates``), as of their last fill, never from the raw contracts: a
+    province-wide year over ten million contracts is a few thousand pre-aggregated rows.
     """
     policies.check(request.user, "contract.statistics")
     this_year = timezone.localdate().year
@@ -644,7 +642,7 @@ def contract_statistics(request):
     if not 2000 <= year <= this_year:
         year = this_year
     regions = statistics.statistics_regions_for(request.user)
-    rows = statistics.unit_summary(year=year, regions=regions)
+    rows = aggregates.fact_unit_summary(year=year, regions=regions)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(
             unit_summary_workbook(rows=rows, year=year),
@@ -652,21 +650,18 @@ def contract_statistics(request):
         )
         response["Content-Disposition"] = f'attachment; filename="contracts-by-unit-{year}.xlsx"'
         return response
-    period = {"date_from": date(year, 1, 1), "date_to": date(year, 12, 31), "regions": regions}
-    breakdowns = [
-        (
-            label,
-            _side_by_side(
-                statistics.contract_totals(measure="output", group_by=group_by, **period),
-                statistics.contract_totals(measure="absorption", group_by=group_by, **period),
-            ),
-        )
-        for group_by, label in (
-            ("quarter", _("By quarter")),
-            ("type", _("By contract type")),
-            ("field", _("By technology field")),
-        )
-    ]
+    scope = {"year": year, "units": regions, "regions": regions}
+    breakdowns = []
+    for group_by, label in (
+        ("quarter", _("By quarter")),
+        ("type", _("By contract type")),
+        ("field", _("By technology field")),
+    ):
+        output = aggregates.fact_totals(side="output", group_by=group_by, **scope)
+        absorption = aggregates.fact_totals(side="absorption", group_by=group_by, **scope)
+        code_list = statistics.CODE_GROUPINGS.get(group_by)
+        labels = statistics.code_labels(code_list, {*output, *absorption}) if code_list else None
+        breakdowns.append((label, _side_by_side(output, absorption, labels)))
     output = sum((row.output for row in rows), statistics.Figures())
     absorption = sum((row.absorption for row in rows), statistics.Figures())
     chart = {
@@ -675,6 +670,9 @@ def contract_statistics(request):
         "absorption": [float(row.absorption.technology_value) / 10_000 for row in rows],
         "labels": {"output": _("Output"), "absorption": _("Absorption"), "unit": _("10,000 yuan")},
     }
+    # Target H3's numerator: Hebei's absorption from Beijing and Tianjin sellers (the whole province only).
+    flow = aggregates.fact_totals(side="absorption", year=year, counterparts=["bjtj"]) if regions is None else None
+    state = aggregates.contract_facts_state()
     return render(
         request,
         "contracts/statistics.html",
@@ -685,9 +683,10 @@ def contract_statistics(request):
             "output": output,
             "absorption": absorption,
             "breakdowns": breakdowns,
-            "flow": statistics.beijing_tianjin_flow(year=year) if regions is None else None,
+            "flow": flow,
             "chart": chart,
             "whole_province": regions is None,
+            "facts_as_of": state.filled_at if state is not None else None,
         },
     )
 

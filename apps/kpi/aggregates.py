@@ -11,6 +11,11 @@ the two cannot drift apart.
   reads the coarsest one that answers the question: years for the indicators and the county
   tables, months for the series. Their size is bounded by the periods × regions × counterparts,
   not by the contracts, which is what keeps a dashboard fast at any scale.
+- ``ContractBreakdownMonth`` and ``ContractBreakdownYear`` hold the registered contracts by contract
+  type, technology field and party type (the statistics page's breakdowns), one margin per
+  dimension. ``ContractFact`` has no such codes, so they are computed from the raw contracts, per
+  month: the fill recomputes the months its days fall in (one pass per side with ``GROUPING
+  SETS``), which costs a month of contracts where the facts cost a day.
 - ``contract_facts_rebuild`` empties the table and refills it from the raw contracts with one
   ``INSERT … SELECT … GROUP BY`` per side. Run it after anything that writes contracts without
   history rows: ``manage.py generate_data`` (COPY, no events), a restore, a manual SQL fix
@@ -53,13 +58,25 @@ from apps.contracts.statistics import (
     BJ_TJ_PREFIXES,
     SIDES,
     Figures,
+    UnitSummaryRow,
     _hebei,
     counted_contracts,
     foreign_related_q,
     technology_value_expression,
+    unit_summary_rows,
 )
 from apps.core.errors import InvalidInput
-from apps.kpi.models import ContractFact, ContractFactMonth, ContractFactYear, Counterpart, FillState, Side
+from apps.kpi.models import (
+    ContractBreakdownMonth,
+    ContractBreakdownYear,
+    ContractFact,
+    ContractFactMonth,
+    ContractFactYear,
+    Counterpart,
+    Dimension,
+    FillState,
+    Side,
+)
 
 CONTRACT_FACTS = "contract_facts"
 LOCK_NAME = "hebtt.kpi.contract_facts"
@@ -68,7 +85,8 @@ BATCH_EVENTS = 50_000
 # How long a fill (or rebuild) waits for writing transactions that may hold lower event ids.
 SETTLE_SECONDS = 10.0
 FACT_COLUMNS = ("day", "side", "region_id", "unit_id", "counterpart", "count", "contract_value", "technology_value")
-GROUPINGS = ("unit", "region", "counterpart", "month", "quarter", "year")
+BREAKDOWN_COLUMNS = ("side", "region_id", "unit_id", "dimension", "code", "count", "contract_value", "technology_value")
+GROUPINGS = ("unit", "region", "counterpart", "month", "quarter", "year", *Dimension.values)
 PERIOD_TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 FACTS_ERROR = "invalid_facts_query"
 
@@ -194,7 +212,7 @@ def _rollup(cursor, days: Iterable[date] | None) -> None:
             return
         cursor.execute(f"DELETE FROM {month_table} WHERE month = ANY(%s)", [months])
         cursor.execute(f"DELETE FROM {year_table} WHERE year = ANY(%s)", [years])
-        month_bounds = [(m, date(m.year, m.month, calendar.monthrange(m.year, m.month)[1])) for m in months]
+        month_bounds = _month_bounds(months)
         year_bounds = [(date(y, 1, 1), date(y, 12, 1)) for y in years]
     where, params = _ranges("day", month_bounds)
     cursor.execute(
@@ -206,6 +224,77 @@ def _rollup(cursor, days: Iterable[date] | None) -> None:
     cursor.execute(
         f"INSERT INTO {year_table} ({', '.join(('year', *FACT_COLUMNS[1:]))}) "
         f"SELECT EXTRACT(YEAR FROM month)::int, {sums} FROM {month_table} {where} {group}",
+        params,
+    )
+
+
+def _month_bounds(months: Iterable[date]) -> list[tuple[date, date]]:
+    return [(m, date(m.year, m.month, calendar.monthrange(m.year, m.month)[1])) for m in months]
+
+
+def _breakdown_queryset(side: str, months: list[date] | None) -> QuerySet:
+    """The counted contracts of one side (of ``months``, or all) with the columns a breakdown groups by."""
+    party = SIDES[side]
+    queryset = counted_contracts().filter(_hebei(party), registered_on__isnull=False)
+    if months is not None:
+        within = Q(pk__in=[])
+        for first, last in _month_bounds(months):
+            within |= Q(registered_on__gte=first, registered_on__lte=last)
+        queryset = queryset.filter(within)
+    return queryset.order_by().values(
+        b_month=TruncMonth("registered_on"),
+        b_region=F(f"{party}_region"),
+        b_unit=F(f"{party}_region__unit"),
+        b_type=F("contract_type"),
+        b_field=F("tech_field"),
+        b_party=F(f"{party}_party_type"),
+        b_cv=F("contract_value"),
+        b_tv=technology_value_expression(),
+    )
+
+
+def breakdown_select(side: str, months: list[date] | None) -> tuple[str, list]:
+    """The SELECT of one side's monthly breakdown rows from the raw contracts (of ``months``, or all).
+
+    One pass over the contracts: ``GROUPING SETS`` gives the three margins (type, field, party type)
+    at once. Its columns are ``month`` and ``BREAKDOWN_COLUMNS``, in that order.
+    """
+    sql, params = _breakdown_queryset(side, months).query.sql_with_params()
+    grouped = "CASE WHEN GROUPING(b.b_type) = 0 THEN {type} WHEN GROUPING(b.b_field) = 0 THEN {field} ELSE {party} END"
+    return (
+        f"SELECT b.b_month AS month, %s AS side, b.b_region AS region_id, b.b_unit AS unit_id, "
+        f"{grouped.format(type='%s', field='%s', party='%s')} AS dimension, "
+        f"{grouped.format(type='b.b_type', field='b.b_field', party='b.b_party')} AS code, "
+        f"COUNT(*) AS count, SUM(b.b_cv) AS contract_value, SUM(b.b_tv) AS technology_value FROM ({sql}) AS b "
+        f"GROUP BY b.b_month, b.b_region, b.b_unit, GROUPING SETS ((b.b_type), (b.b_field), (b.b_party))",
+        [side, Dimension.CONTRACT_TYPE, Dimension.TECH_FIELD, Dimension.PARTY_TYPE, *params],
+    )
+
+
+def _breakdowns(cursor, months: list[date] | None) -> None:
+    """Recompute the breakdown tables for ``months`` (everything when None) from the raw contracts.
+
+    The months from the contracts, one pass per side, then the years from the months. A caller
+    passing None has emptied both tables.
+    """
+    month_table, year_table = ContractBreakdownMonth._meta.db_table, ContractBreakdownYear._meta.db_table
+    year_bounds = []
+    if months is not None:
+        if not months:
+            return
+        years = sorted({month.year for month in months})
+        cursor.execute(f"DELETE FROM {month_table} WHERE month = ANY(%s)", [months])
+        cursor.execute(f"DELETE FROM {year_table} WHERE year = ANY(%s)", [years])
+        year_bounds = [(date(y, 1, 1), date(y, 12, 1)) for y in years]
+    for side in Side.values:
+        sql, params = breakdown_select(side, months)
+        cursor.execute(f"INSERT INTO {month_table} (month, {', '.join(BREAKDOWN_COLUMNS)}) {sql}", params)
+    where, params = _ranges("month", year_bounds)
+    columns = ", ".join(BREAKDOWN_COLUMNS[:5])
+    cursor.execute(
+        f"INSERT INTO {year_table} (year, {', '.join(BREAKDOWN_COLUMNS)}) "
+        f"SELECT EXTRACT(YEAR FROM month)::int, {columns}, SUM(count), SUM(contract_value), SUM(technology_value) "
+        f"FROM {month_table} {where} GROUP BY 1, {columns}",
         params,
     )
 
@@ -256,9 +345,12 @@ def contract_facts_rebuild() -> int:
         _empty(cursor, table)
         _empty(cursor, ContractFactMonth._meta.db_table)
         _empty(cursor, ContractFactYear._meta.db_table)
+        _empty(cursor, ContractBreakdownMonth._meta.db_table)
+        _empty(cursor, ContractBreakdownYear._meta.db_table)
         rows = _insert_facts(cursor, None)
         _rollup(cursor, None)
-        for model in (ContractFact, ContractFactMonth, ContractFactYear):
+        _breakdowns(cursor, None)
+        for model in (ContractFact, ContractFactMonth, ContractFactYear, ContractBreakdownMonth, ContractBreakdownYear):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
         now = timezone.now()
         # Unsettled: a transaction still open may hold a lower event id; let the fill go over them again.
@@ -335,6 +427,7 @@ def contract_facts_fill(*, batch_size: int = BATCH_EVENTS) -> dict:
             result["deleted"] = cursor.rowcount
             result["inserted"] = _insert_facts(cursor, ordered)
             _rollup(cursor, ordered)
+            _breakdowns(cursor, sorted({day.replace(day=1) for day in ordered}))
         state.last_event_id = horizon if settled else start
         state.filled_at = timezone.now()
         state.rows = max(0, state.rows - result["deleted"] + result["inserted"])
@@ -387,6 +480,31 @@ def _facts_between(low: date | None, high: date | None, group_by: str | None) ->
     if last is not None:
         queryset = queryset.filter(**{f"{column}__lte": last})
     return queryset, column
+
+
+def _breakdown_between(low: date | None, high: date | None, dimension: str) -> QuerySet:
+    """The breakdown rows of ``dimension`` for ``low``..``high``: whole years or whole months only."""
+    if _whole_years(low, high):
+        queryset, column, first, last = (
+            ContractBreakdownYear.objects.all(),
+            "year",
+            low and low.year,
+            high and high.year,
+        )
+    elif _whole_months(low, high):
+        queryset, column, first, last = ContractBreakdownMonth.objects.all(), "month", low, high and high.replace(day=1)
+    else:
+        raise InvalidInput(
+            _("Contracts are broken down by type, field and party type per whole month; give whole months."),
+            code=FACTS_ERROR,
+            field="date_from",
+        )
+    queryset = queryset.filter(dimension=dimension)
+    if first is not None:
+        queryset = queryset.filter(**{f"{column}__gte": first})
+    if last is not None:
+        queryset = queryset.filter(**{f"{column}__lte": last})
+    return queryset
 
 
 def _scope_q(units: Iterable[str] | None, regions: Iterable[str] | None) -> Q:
@@ -455,6 +573,8 @@ def fact_totals(
     "month", "quarter", "year"): ``{key: Figures}`` in key order, groups without contracts left
     out, period keys as in ``contract_totals`` ("2024", "2024-Q1", "2024-03"). One query, on the
     yearly table for whole years, the monthly one for whole months, the daily one otherwise.
+    ``group_by`` "type", "field" or "party_type" (of the counted side) gives ``{code: Figures}``
+    from the breakdown tables, which hold whole months and years only, without counterparts.
     The caller checks the policy and narrows to what the actor may see.
     """
     if side not in Side.values:
@@ -469,7 +589,16 @@ def fact_totals(
     if year is not None:
         low = max(low, date(year, 1, 1)) if low else date(year, 1, 1)
         high = min(high, date(year, 12, 31)) if high else date(year, 12, 31)
-    queryset, period = _facts_between(low, high, group_by)
+    if group_by in Dimension.values:
+        if counterparts is not None:
+            raise InvalidInput(
+                _("The breakdowns by type, field and party type do not distinguish counterparts."),
+                code=FACTS_ERROR,
+                field="counterparts",
+            )
+        queryset, period = _breakdown_between(low, high, group_by), None
+    else:
+        queryset, period = _facts_between(low, high, group_by)
     queryset = queryset.filter(side=side)
     if units is not None or regions is not None:
         queryset = queryset.filter(_scope_q(units, regions))
@@ -492,8 +621,25 @@ def fact_totals(
     if group_by in PERIOD_TRUNC:
         grouped = queryset.annotate(key=PERIOD_TRUNC[group_by](period)).values("key")
     else:
-        grouped = queryset.values(key=F({"unit": "unit_id", "region": "region_id"}.get(group_by, group_by)))
+        grouped = queryset.values(
+            key=F({"unit": "unit_id", "region": "region_id"}.get(group_by, "code" if period is None else group_by))
+        )
     rows = grouped.annotate(**sums).order_by("key")
     if group_by in PERIOD_TRUNC:
         return {_period_key(group_by, row["key"]): _figures(row) for row in rows}
     return {row["key"]: _figures(row) for row in rows}
+
+
+def fact_unit_summary(*, year: int, regions: Iterable[str] | None = None) -> list[UnitSummaryRow]:
+    """``statistics.unit_summary`` from the yearly facts: each unit's output, absorption and total.
+
+    ``regions`` narrows as there (pass ``statistics_regions_for(user)``). Three queries: the output
+    and the absorption by unit, and the units.
+    """
+    scope = {"units": regions, "regions": regions}
+    figures = {
+        (side, unit): unit_figures
+        for side in Side.values
+        for unit, unit_figures in fact_totals(side=side, year=year, group_by="unit", **scope).items()
+    }
+    return unit_summary_rows(figures, regions=regions)

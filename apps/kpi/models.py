@@ -248,6 +248,76 @@ class ContractFactYear(FactFigures):
         return f"{self.year} {self.side} {self.region_id} {self.counterpart}"
 
 
+class Dimension(models.TextChoices):
+    """What a breakdown row groups the contracts by: a code of the contract or of its counted party."""
+
+    CONTRACT_TYPE = "type", _("Contract type")
+    TECH_FIELD = "field", _("Technology field")
+    PARTY_TYPE = "party_type", _("Party type of the counted side")
+
+
+class BreakdownFigures(models.Model):
+    """What each breakdown table holds for its period: the side, the Hebei region and its unit, one
+    code of one dimension, and the count and values of the registered contracts with that code."""
+
+    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    dimension = models.CharField(_("dimension"), max_length=16, choices=Dimension.choices)
+    code = models.CharField(_("code"), max_length=8)
+    count = models.PositiveIntegerField(_("contracts"))
+    contract_value = models.DecimalField(_("contract value (yuan)"), **MONEY)
+    technology_value = models.DecimalField(_("technology transaction value (yuan)"), **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class ContractBreakdownMonth(BreakdownFigures):
+    """Registered contracts of a month by contract type, by technology field and by party type.
+
+    The statistics page's breakdowns, which ``ContractFact`` cannot give: it has no such codes, and
+    adding them to its key would multiply its rows until they approached the contracts themselves.
+    Each dimension is a margin of its own (a contract counts once per dimension and side), so the rows
+    are bounded by months × sides × regions × the codes of the three lists. Filled from the raw
+    contracts by the same rebuild and fill as the facts (``apps.kpi.aggregates``), per month.
+    """
+
+    month = models.DateField(_("month"))
+
+    class Meta:
+        verbose_name = _("contract breakdown of a month")
+        verbose_name_plural = _("contract breakdowns of months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "side", "region", "dimension", "code"], name="kpi_breakdown_month_key"
+            )
+        ]
+        indexes = [models.Index(fields=["side", "dimension", "month"], name="kpi_breakdown_month_read")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.side} {self.region_id} {self.dimension} {self.code}"
+
+
+class ContractBreakdownYear(BreakdownFigures):
+    """``ContractBreakdownMonth`` summed over each calendar year: what a year's statistics page reads."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+
+    class Meta:
+        verbose_name = _("contract breakdown of a year")
+        verbose_name_plural = _("contract breakdowns of years")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "side", "region", "dimension", "code"], name="kpi_breakdown_year_key"
+            )
+        ]
+        indexes = [models.Index(fields=["side", "dimension", "year"], name="kpi_breakdown_year_read")]
+
+    def __str__(self):
+        return f"{self.year} {self.side} {self.region_id} {self.dimension} {self.code}"
+
+
 class FillState(models.Model):
     """How far a pre-aggregated table has been filled: the last history event it has taken in."""
 

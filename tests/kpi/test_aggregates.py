@@ -20,7 +20,13 @@ from apps.contracts.statistics import SIDES, Figures
 from apps.core.errors import InvalidInput
 from apps.kpi import aggregates
 from apps.kpi.aggregates import contract_facts_fill, contract_facts_rebuild, contract_facts_state, fact_totals
-from apps.kpi.models import ContractFact, ContractFactMonth, ContractFactYear
+from apps.kpi.models import (
+    ContractBreakdownMonth,
+    ContractBreakdownYear,
+    ContractFact,
+    ContractFactMonth,
+    ContractFactYear,
+)
 from apps.kpi.tasks import contract_facts_fill_task, contract_facts_rebuild_task
 from tests.contracts.conftest import contract_input, pdf_upload
 
@@ -197,9 +203,28 @@ def daily_facts_by(period) -> set[tuple]:
     return {key + figures for key, figures in sums.items()}
 
 
+def breakdown_years_from_months() -> set[tuple]:
+    sums = {}
+    for month, *key, count, value, technology in ContractBreakdownMonth.objects.values_list(
+        "month", "side", "region", "unit", "dimension", "code", "count", "contract_value", "technology_value"
+    ):
+        key = (month.year, *key)
+        before = sums.get(key, (0, 0, 0))
+        sums[key] = (before[0] + count, before[1] + value, before[2] + technology)
+    return {key + figures for key, figures in sums.items()}
+
+
 def assert_rollups_match_the_days():
     assert year_facts() == daily_facts_by(lambda day: day.year)
     assert month_facts() == daily_facts_by(lambda day: day.replace(day=1))
+    assert (
+        set(
+            ContractBreakdownYear.objects.values_list(
+                "year", "side", "region", "unit", "dimension", "code", "count", "contract_value", "technology_value"
+            )
+        )
+        == breakdown_years_from_months()
+    )
 
 
 def assert_facts_match_live(year=Y):
@@ -212,6 +237,11 @@ def assert_facts_match_live(year=Y):
             assert fact_totals(side=measure, year=year, group_by=fact_group) == live_by(measure, live_group), (
                 measure,
                 live_group,
+            )
+        for dimension in ("type", "field", "party_type"):
+            assert fact_totals(side=measure, year=year, group_by=dimension) == live_by(measure, dimension), (
+                measure,
+                dimension,
             )
         foreign = {
             row.key: row.figures
@@ -406,11 +436,16 @@ def test_fact_totals_refuses_unknown_arguments():
     with pytest.raises(InvalidInput):
         fact_totals(side="total", year=Y)
     with pytest.raises(InvalidInput):
-        fact_totals(side="output", year=Y, group_by="type")
+        fact_totals(side="output", year=Y, group_by="colour")
+    with pytest.raises(InvalidInput):  # the breakdowns hold whole months
+        fact_totals(side="output", date_from=date(Y, 1, 1), date_to=date(Y, 1, 15), group_by="type")
+    with pytest.raises(InvalidInput):  # and no counterparts
+        fact_totals(side="output", year=Y, counterparts=["abroad"], group_by="field")
     with pytest.raises(InvalidInput):
         fact_totals(side="output", year=Y, counterparts=["mars"])
     assert fact_totals(side="output", year=Y) == Figures()
     assert fact_totals(side="output", year=Y, group_by="quarter") == {}
+    assert fact_totals(side="output", year=Y, group_by="type") == {}
 
 
 def test_fact_totals_reads_only_the_facts(world, django_assert_num_queries):
@@ -446,6 +481,19 @@ def test_each_period_reads_the_coarsest_table_that_answers_and_gives_the_live_fi
         assert f'FROM "{table}"' in captured.captured_queries[0]["sql"]
         assert figures == live, measure
         assert live, "the period holds contracts"
+        if table != "kpi_contractfact":  # the breakdowns: whole months and years, from their own tables
+            breakdown_table = table.replace("contractfact", "contractbreakdown")
+            for dimension in ("type", "field", "party_type"):
+                with django_assert_num_queries(1) as captured:
+                    figures = fact_totals(side=measure, date_from=low, date_to=high, group_by=dimension)
+                assert f'FROM "{breakdown_table}"' in captured.captured_queries[0]["sql"]
+                live = {
+                    row.key: row.figures
+                    for row in statistics.contract_totals(
+                        measure=measure, group_by=dimension, date_from=low, date_to=high
+                    )
+                }
+                assert figures == live and live, (measure, dimension)
 
 
 # Tasks and command -------------------------------------------------------------------------------
