@@ -4,7 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.contracts.models import Contract, ContractStatus
+from apps.contracts.models import Contract, ContractStatus, contract_search_text
+from apps.core.models import Region
 
 
 class ContractFilter(django_filters.FilterSet):
@@ -12,8 +13,12 @@ class ContractFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ContractStatus.choices, label=_("Status"))
     contract_type = django_filters.CharFilter(label=_("Contract type"))
     tech_field = django_filters.CharFilter(label=_("Technology field"))
-    seller_unit = django_filters.CharFilter(field_name="seller_region__unit", label=_("Seller's assessment unit"))
-    buyer_unit = django_filters.CharFilter(field_name="buyer_region__unit", label=_("Buyer's assessment unit"))
+    seller_unit = django_filters.CharFilter(
+        field_name="seller_region", method="filter_unit", label=_("Seller's assessment unit")
+    )
+    buyer_unit = django_filters.CharFilter(
+        field_name="buyer_region", method="filter_unit", label=_("Buyer's assessment unit")
+    )
     office = django_filters.NumberFilter(field_name="office_id", label=_("Registration office"))
     registered_from = django_filters.DateFilter(
         field_name="registered_on", lookup_expr="gte", label=_("Registered from")
@@ -44,14 +49,13 @@ class ContractFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(registration_number__startswith=value)
-            | Q(seller_name__icontains=value)
-            | Q(buyer_name__icontains=value)
-            | Q(seller_credit_code=value.upper())
-            | Q(buyer_credit_code=value.upper())
-        )
+        # The indexed expression itself (``contracts_search_trgm``), so a search reads the trigram
+        # index instead of every contract.
+        return queryset.alias(search_text=contract_search_text()).filter(search_text__contains=value.upper())
+
+    def filter_unit(self, queryset, name, value):
+        # The unit's region codes rather than a join on the region's unit (see ``Actor.region_q``).
+        return queryset.filter(**{f"{name}__in": Region.objects.filter(unit=value).values("code")})
 
     def filter_overdue(self, queryset, name, value):
         from django.utils import timezone

@@ -12,9 +12,11 @@ from decimal import Decimal
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +30,26 @@ ZERO = Decimal("0.00")
 # 16 characters from an alphabet without look-alikes, 80 bits: unguessable, easy to type.
 VERIFICATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 VERIFICATION_LENGTH = 16
+
+
+# What the lists' word search (``q``) looks in: the names of the contract and of both parties, the
+# registration number and both credit codes, upper-cased. One expression, so that one trigram index
+# serves the whole search (``contracts_search_trgm``); the filter must use this very expression.
+SEARCH_TEXT_FIELDS = (
+    "name",
+    "seller_name",
+    "buyer_name",
+    "registration_number",
+    "seller_credit_code",
+    "buyer_credit_code",
+)
+
+
+def contract_search_text():
+    parts = []
+    for name in SEARCH_TEXT_FIELDS:
+        parts.extend([models.F(name), Value(" ")])
+    return Upper(Concat(*parts[:-1]))
 
 
 def new_verification_code() -> str:
@@ -342,6 +364,14 @@ class Contract(TimeStampedModel):
             models.Index(fields=["buyer_region", "registered_on"]),
             # The lists' default order (newest first): a page is an index scan, not a sort of the table.
             models.Index(fields=["created_at", "id"], name="contracts_created_idx"),
+            # The other orders the lists offer, each with the lists' tie-break on id, for the same reason.
+            models.Index(fields=["contract_value", "id"], name="contracts_value_idx"),
+            models.Index(fields=["technology_value", "id"], name="contracts_tech_value_idx"),
+            models.Index(fields=["registered_on", "id"], name="contracts_registered_idx"),
+            models.Index(fields=["submitted_at", "id"], name="contracts_submitted_idx"),
+            # The lists' word search (``contract_search_text``): trigrams, so that a search for part of
+            # a name, a registration number or a credit code does not read the whole table.
+            GinIndex(OpClass(contract_search_text(), name="gin_trgm_ops"), name="contracts_search_trgm"),
         ]
 
     def __str__(self):

@@ -41,7 +41,9 @@ def contract_list(*, actor, filters=None, action: str = "contract.view") -> Quer
     filterset = ContractFilter(filters or {}, queryset=queryset)
     if not filterset.is_valid():
         raise InvalidInput(code="invalid_filter", params=filterset.errors)
-    return filterset.qs.order_by(*(filterset.qs.query.order_by or ["-created_at"]), "-pk")
+    ordering = filterset.qs.query.order_by or ("-created_at",)
+    # The tie-break goes the order's way, so that one index ((column, id), read either way) gives the page.
+    return filterset.qs.order_by(*ordering, "-pk" if str(ordering[0]).startswith("-") else "pk")
 
 
 def contract_get(*, actor, pk: int, action: str = "contract.view") -> Contract:
