@@ -29,7 +29,7 @@ from apps.accounts.policies import may
 from apps.core.errors import PermissionDenied
 from apps.core.models import Region
 from apps.core.selectors import assessment_units
-from apps.kpi import actuals, exports, maps, selectors
+from apps.kpi import actuals, exports, maps, selectors, summaries
 from apps.kpi.aggregates import contract_facts_state, fact_totals
 from apps.kpi.forms import DashboardFilterForm
 from apps.kpi.models import IndicatorUnit, Side, Target, TargetSet, TargetSetStatus
@@ -115,11 +115,11 @@ def _progress_rows(*, year: int, unit, today) -> tuple[list[dict], list[int]]:
     """``indicator_progress`` for ``year`` and ``unit``, each row with its trend over ``TREND_YEARS``.
 
     The earlier years of the trend come from ``indicator_actuals`` in one go: a constant number of
-    queries, whatever the years.
+    queries, whatever the years. Both are cached until the facts are filled or an approval commits
+    (``summaries.progress_with_history``).
     """
-    rows = actuals.indicator_progress(year=year, unit=unit, today=today)
     years = list(range(year - TREND_YEARS + 1, year + 1))
-    values = actuals.indicator_actuals(years=years[:-2], unit=unit, today=today)
+    rows, values = summaries.progress_with_history(year=year, unit=unit, today=today, years=years[:-2])
     for row in rows:
         values[(row["code"], year)] = row["actual"]
         values[(row["code"], year - 1)] = row["previous_actual"]

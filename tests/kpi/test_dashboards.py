@@ -2,7 +2,7 @@
 no read of raw contracts, workbooks with the same numbers, a query count that does not grow."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -50,6 +50,13 @@ def fact(day, region_code, value, *, side="output", counterpart="hebei", count=1
     )
     contract_fact_rollups_refresh([day])
     return created
+
+
+def facts_filled():
+    """Move the facts' checkpoint time, as a fill that wrote new facts does."""
+    state = FillState.objects.get(name="contract_facts")
+    state.filled_at += timedelta(minutes=10)
+    state.save()
 
 
 @pytest.fixture
@@ -197,6 +204,37 @@ class TestWhoSeesWhat:
             "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
         }
         assert card()["value"] == expected
+
+
+class TestCachedProgress:
+    def test_a_page_reuses_the_progress_until_the_facts_are_filled(self, client_for, province, facts):
+        client = client_for(province)
+
+        def h1(url):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, {"year": YEAR})
+            ran = any('FROM "kpi_targetset"' in q["sql"] for q in queries.captured_queries)
+            return by_code(response.context["rows"])["H1"], ran
+
+        first, ran_first = h1(unit_url("130100"))
+        second, ran_second = h1(unit_url("130100"))
+        assert ran_first and not ran_second
+        assert second["actual"] == first["actual"] == Decimal("120000.00")
+
+        fact(date(YEAR, 6, 1), "130123", "5000")
+        assert h1(unit_url("130100"))[0]["actual"] == first["actual"]  # the facts' time has not moved yet
+        facts_filled()
+        after, ran_after = h1(unit_url("130100"))
+        assert ran_after and after["actual"] == Decimal("125000.00")
+        assert after["actual"] == by_code(actuals.indicator_progress(year=YEAR, unit=region("130100")))["H1"]["actual"]
+
+    def test_each_language_has_its_own_rows(self, client_for, province, facts):
+        client = client_for(province)
+        chinese = by_code(client.get(OVERVIEW, {"year": YEAR}).context["rows"])
+        client.cookies["django_language"] = "en"  # the language switch's cookie
+        english = by_code(client.get(OVERVIEW, {"year": YEAR}).context["rows"])
+        indicator = Indicator.objects.get(code="H1")
+        assert (chinese["H1"]["name"], english["H1"]["name"]) == (indicator.name, indicator.name_en)
 
 
 class TestFigures:
@@ -372,6 +410,7 @@ class TestNoRawContracts:
             for code in ("130102", "130104", "130123", "130203", "130602"):
                 fact(date(YEAR, month, 2), code, "1000")
                 fact(date(YEAR - 1, month, 2), code, "900")
+        facts_filled()  # as the fill that wrote them would: the cached progress is computed again
         assert counts() == before
         assert max(before) < 120
 
