@@ -21,6 +21,7 @@ from apps.accounts.policies import actor_for
 from apps.achievements.selectors import listings_for_contract
 from apps.contracts import policies as contract_policies
 from apps.contracts import selectors, services
+from apps.contracts.fast_serializers import ContractListPagination, contract_list_rows
 from apps.contracts.filters import ContractFilter
 from apps.contracts.models import (
     Contract,
@@ -286,6 +287,7 @@ class ContractViewSet(viewsets.GenericViewSet):
     filterset_class = ContractFilter
     filter_backends = []  # the selector applies ContractFilter itself
     serializer_class = ContractSerializer
+    pagination_class = ContractListPagination  # pages of tuples for contract_list_rows
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
@@ -301,8 +303,9 @@ class ContractViewSet(viewsets.GenericViewSet):
         return Response(ContractSerializer(contract).data, status=status_code)
 
     def list(self, request):
+        # ContractListSerializer's rows, read as tuples: the hot read path (apps/contracts/fast_serializers.py).
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ContractListSerializer(page, many=True).data)
+        return self.get_paginated_response(contract_list_rows(page))
 
     def retrieve(self, request, pk=None):
         return Response(ContractSerializer(self.get_object()).data)
