@@ -364,6 +364,8 @@ class Contract(TimeStampedModel):
             models.Index(fields=["buyer_region", "registered_on"]),
             # The lists' default order (newest first): a page is an index scan, not a sort of the table.
             models.Index(fields=["created_at", "id"], name="contracts_created_idx"),
+            # A seller's own list, newest first: its page and its count without a sort.
+            models.Index(fields=["seller", "created_at", "id"], name="contracts_seller_created_idx"),
             # The other orders the lists offer, each with the lists' tie-break on id, for the same reason.
             models.Index(fields=["contract_value", "id"], name="contracts_value_idx"),
             models.Index(fields=["technology_value", "id"], name="contracts_tech_value_idx"),
