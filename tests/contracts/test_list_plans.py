@@ -89,6 +89,10 @@ def test_each_order_of_the_lists_walks_an_index(province, three, ordering, index
 
 
 def test_a_sellers_list_walks_its_own_index(seller, three):
+    # On three rows the newest-first index serves a seller as well; without it (dropped inside the
+    # test's transaction, which rolls back) the seller's own index must.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX contracts_created_idx")
     plan = plan_of(selectors.contract_list(actor=seller, action="contract.edit")[:25])
     assert "contracts_seller_created_idx" in plan and "Sort" not in plan, plan
 
