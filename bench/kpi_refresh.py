@@ -5,7 +5,8 @@
 Uses an existing bench database (by default the dashboards benchmark's, ``hebtt_bench_kpi``; run
 ``bench/kpi_dashboards.py`` first) as it is. Times ``contract_facts_rebuild`` (the nightly job:
 daily, monthly and yearly tables from the raw contracts), then writes ``--new`` contracts the way
-users' registrations arrive, each with its history event (the insert trigger on), and times
+users' registrations arrive, each with its history event (what the insert trigger writes, COPYed
+alongside the rows by the generator), and times
 ``contract_facts_fill`` taking them in, then a second fill with nothing new. Checks after each
 that the yearly facts equal a live aggregate of the raw table for the years touched.
 """

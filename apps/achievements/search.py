@@ -38,8 +38,9 @@ lexemes: run ``listings_reindex`` over both tables afterwards.
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
 import jieba
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -236,17 +237,27 @@ INDEX_FIELDS = {
 }
 
 
+def listing_texts(model_name: str, values: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The (A, B, C) texts of a listing before segmentation; ``values``: its ``INDEX_FIELDS`` by name.
+
+    ``model_name`` is "achievement" or "need". The data generator composes its vectors from these.
+    """
+    keywords = " ".join(values["keywords"] or [])
+    a = f"{values['title']} {keywords}"
+    if model_name == "achievement":
+        b = values["summary"]
+        c = " ".join(values[name] for name in ("advantage", "application_fields", "lead_unit", "commercial_route"))
+    else:
+        b = values["problem"]
+        c = values["expected_outcome"]
+    return a, b, c
+
+
 def _document(listing) -> tuple[str, str, str]:
     """The (A, B, C) texts of a listing, segmented and space-joined."""
-    keywords = " ".join(listing.keywords or [])
-    a = f"{listing.title} {keywords}"
-    if listing._meta.model_name == "achievement":
-        b = listing.summary
-        c = " ".join([listing.advantage, listing.application_fields, listing.lead_unit, listing.commercial_route])
-    else:
-        b = listing.problem
-        c = listing.expected_outcome
-    return tuple(" ".join(segment(text)) for text in (a, b, c))
+    model_name = listing._meta.model_name
+    values = {name: getattr(listing, name) for name in INDEX_FIELDS[model_name]}
+    return tuple(" ".join(segment(text)) for text in listing_texts(model_name, values))
 
 
 _VECTOR_SQL = (

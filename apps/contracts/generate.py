@@ -1,9 +1,10 @@
 """Realistic technology contracts in bulk: ``generate_contracts``, behind ``manage.py generate_data``.
 
 The data set of the benchmarks, the KPI demo's history and a national-scale trial. It writes model
-rows directly, with ``COPY`` (the services would take hours for a million contracts), and by
-default without history rows (the pghistory insert trigger is ignored), because no user did
-anything to these records; the caller rebuilds the KPI facts afterwards.
+rows directly, with ``COPY`` (the services would take hours for a million contracts), each row with
+the insert event pghistory's trigger would have written, itself COPYed (``apps/core/bulk.py``), so
+the audit trail and ``contract_facts_fill`` see the rows like any others; ``history=False`` leaves
+the events out for a quick fixture. The caller rebuilds the KPI facts afterwards.
 What it makes, so that statistics run over a realistic shape of data:
 - a pool of seller organisations in Hebei's 14 assessment units, weighted by size, in counties
   of their unit; one registration office per unit (an existing one is reused);
@@ -15,18 +16,20 @@ What it makes, so that statistics run over a realistic shape of data:
 - ~6 % imported external records (sellers in Beijing, Tianjin or elsewhere, buyers in Hebei).
 """
 
-import io
+import base64
+import contextlib
 import math
 import os
 import random
 import time
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from apps.core.bulk import copy_escape
 from apps.core.places import place_short_name
 
 # Mean contract value, yuan. DOMAIN.md: nationally 37,294 亿 over 670,506 contracts in 2021 =
@@ -244,7 +247,6 @@ STATUSES = [
 MONTH_WEIGHTS = [0.6, 0.6, 0.9, 0.9, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 1.1, 1.6]
 YEAR_GROWTH = 1.2  # contract numbers grew ~20 % a year (Hebei's value: 244 亿 in 2016, 1,300 亿 in 2022)
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Draw:
@@ -258,7 +260,8 @@ class Draw:
             self.cumulative.append(total)
 
     def __call__(self, rng: random.Random):
-        return rng.choices(self.values, cum_weights=self.cumulative)[0]
+        # What rng.choices(values, cum_weights=...) does, without its per-call set-up.
+        return self.values[bisect_right(self.cumulative, rng.random() * self.cumulative[-1], 0, len(self.values) - 1)]
 
 
 def _weighted(rng: random.Random, pairs):
@@ -300,10 +303,18 @@ def technology_value_draw(rng: random.Random, contract_value: Decimal) -> Decima
     return (contract_value * Decimal(str(round(rng.uniform(0.55, 0.98), 3)))).quantize(Decimal("0.01"))
 
 
+# Base32's alphabet mapped onto the office's: 80 random bits are then 16 of its characters, encoded in C.
+_BASE32_TO_ALPHABET = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET)
+
+
 def _verification_code() -> str:
     # 80 random bits as 16 characters of the office's alphabet (like models.new_verification_code, faster).
-    number = int.from_bytes(os.urandom(10), "big")
-    return "".join(ALPHABET[(number >> (5 * i)) & 31] for i in range(16))
+    return base64.b32encode(os.urandom(10)).decode().translate(_BASE32_TO_ALPHABET)
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    """``rng.randint(low, high)`` for the hot loop: one float draw instead of rejection sampling of bits."""
+    return low + int(rng.random() * (high - low + 1))
 
 
 @dataclass
@@ -316,13 +327,22 @@ class Party:
     party_type: str
     organisation_id: int | None = None
 
+    def copy_texts(self) -> tuple[str, str, str, str, str, str]:
+        """name, credit code, region, declared region code, country, party type as COPY fields."""
+        region = self.region if self.region is not None else "\\N"
+        return copy_escape(self.name), self.credit_code, region, self.region_code, self.country, self.party_type
+
 
 @dataclass
 class GenerationResult:
     rows: int = 0
     by_status: dict = field(default_factory=lambda: defaultdict(int))
     external: int = 0
+    events: int = 0  # history rows written
     seconds: float = 0.0
+    index_seconds: float = 0.0  # of ``seconds``: building the indexes again after a large load
+    write_seconds: float = 0.0  # PostgreSQL's COPY time (overlapping the generation when threaded)
+    wait_seconds: float = 0.0  # the generation's waits for PostgreSQL
 
     @property
     def rows_per_second(self) -> float:
@@ -460,8 +480,21 @@ class _World:
         return self.rng.choice(self.buyers["hebei"])
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+@dataclass(frozen=True)
+class _Seller:
+    """A seller organisation as the COPY fields of a contract, with the office that registers its contracts."""
+
+    pk: str
+    name: str
+    credit_code: str
+    region: str
+    party_type: str
+    office: object  # RegistrationOffice
+
+
+def _at(day: date, hour: int) -> str:
+    """A time of ``day`` in Shanghai as a COPY field."""
+    return f"{day.isoformat()} {hour:02d}:00:00+08:00"
 
 
 def generate_contracts(
@@ -470,238 +503,234 @@ def generate_contracts(
     year_from: int,
     year_to: int,
     seed: int,
-    batch_size: int = 5000,
+    batch_size: int = 10_000,
     sellers: int | None = None,
     buyers: int | None = None,
-    history: bool = False,
+    history: bool = True,
+    rebuild_indexes: bool | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> GenerationResult:
     """Write ``n`` contract rows registered (or drafted) from ``year_from`` to ``year_to``; deterministic per ``seed``.
 
     Registration numbers continue each office's serial (``RegistrationSerial`` is updated), so
-    the portal keeps numbering correctly afterwards and the generator can run again. Returns the
-    counts and the time taken. ``history=True`` keeps the pghistory insert trigger (slower).
+    the portal keeps numbering correctly afterwards and the generator can run again. With
+    ``history`` (the default) each row gets the insert event pghistory's trigger would have
+    written, under one ``pghistory.context(action="data.generate")``; the caller rebuilds the KPI
+    facts (or lets ``contract_facts_fill`` take the events in). ``rebuild_indexes``: drop and
+    rebuild the secondary indexes of the tables written (default: when ``n`` is large against
+    what they hold, ``apps.core.bulk``). Returns the counts and the time taken.
     """
-    import contextlib
-
-    import pgtrigger
-    from django.db import connection, transaction
+    import pghistory
     from django.db.models import Count
     from django.db.models.functions import Substr
     from django.utils import timezone
 
     from apps.contracts.models import Contract, RegistrationSerial
+    from apps.core import bulk
 
     started = time.perf_counter()
     rng = random.Random(seed)
     today = timezone.localdate()
     now = timezone.now()
-    # Pools in proportion: a seller per 2,500 contracts (at least 400, Hebei's ~10,000 at most), a buyer per 20.
-    sellers = sellers or max(400, min(10_000, n // 2_500))
-    world = _World(rng, sellers=sellers, buyers=buyers or max(200, min(20_000, n // 20)), seed=seed)
-    years = list(range(year_from, year_to + 1))
-    draw_year = Draw([(year, YEAR_GROWTH**i) for i, year in enumerate(years)])
-    serials = {
-        (s.office_id, s.year): s.last
-        for s in RegistrationSerial.objects.filter(office__in=world.offices.values(), year__in=years)
-    }
-    # External numbers continue from the bench records already there: (year, province digits) -> count.
-    external_serials = defaultdict(int)
-    for row in (
-        Contract.objects.filter(is_external=True, external_source="bench")
-        .annotate(y=Substr("registration_number", 1, 4), p=Substr("registration_number", 5, 2))
-        .values("y", "p")
-        .annotate(n=Count("id"))
-    ):
-        external_serials[row["y"], row["p"]] = row["n"]
-    fields = Contract._meta.concrete_fields
-    columns = [f.column for f in fields]
-    # Django's field defaults (not database defaults): COPY needs every NOT NULL column filled.
-    defaults = {f.attname: f.get_default() for f in fields}
-    defaults.update(created_at=now, updated_at=now)
     result = GenerationResult()
-
-    def number(office, day: date) -> str:
-        key = (office.pk, day.year)
-        serials[key] = serials.get(key, 0) + 1
-        return f"{day.year:04d}13{office.code}{serials[key]:06d}"
-
-    def contract_row(index: int, status: str, *, external: bool) -> dict:
-        contract_type = DRAW_TYPE(rng)
-        subtype = DRAW_SUBTYPE[contract_type](rng)
-        tech_field = DRAW_FIELD(rng)
-        contract_value = contract_value_draw(rng, contract_type)
-        technology_value = technology_value_draw(rng, contract_value)
-        year = draw_year(rng)
-        registered_on = min(date(year, DRAW_MONTH(rng), rng.randint(1, 28)), today)
-        signed_on = registered_on - timedelta(days=rng.randint(3, 60))
-        values = dict(defaults)
-        values.update(
-            name=f"{FIELD_NAMES[tech_field]}{TYPE_NAMES[contract_type]}项目{index + 1}",
-            contract_type=contract_type,
-            subtype=subtype,
-            licence_kind=rng.choice(LICENCE_KINDS) if contract_type == "3" else "",
-            tech_field=tech_field,
-            programme_tier=DRAW_TIER(rng),
-            socioeconomic_objective=rng.choice(OBJECTIVES),
-            payment_method=DRAW_PAYMENT(rng),
-            signed_on=signed_on,
-            valid_from=signed_on,
-            valid_until=signed_on + timedelta(days=rng.randint(180, 1100)),
-            contract_value=contract_value,
-            technology_value=technology_value,
-            status=status,
-        )
-        if contract_type in ("2", "3"):
-            values["expected_investment"] = contract_value * rng.randint(1, 5)
-            values["expected_output"] = contract_value * rng.randint(2, 20)
-        if external:
-            seller = rng.choice(world.external_sellers[DRAW_EXTERNAL_PLACE(rng)])
-            buyer = world.hebei_buyer()
-            key = (f"{registered_on.year:04d}", seller.region[:2])
-            external_serials[key] += 1
-            reg_number = f"{key[0]}{key[1]}9901{external_serials[key]:06d}"
-            values.update(
-                is_external=True,
-                external_source="bench",
-                external_id=reg_number,
-                seller_id=None,
-                seller_name=seller.name,
-                seller_credit_code=seller.credit_code,
-                seller_region_id=seller.region,
-                seller_region_code=seller.region_code,
-                seller_party_type=seller.party_type,
-                registration_number=reg_number,
-                registered_on=registered_on,
-                confirmed_technology_value=None,
+    layout = bulk.copy_layout(Contract, history=history, defaults={"created_at": now, "updated_at": now})
+    tables = [layout.table] + ([layout.event_table] if history else [])
+    if rebuild_indexes is None:
+        rebuild_indexes = bulk.indexes_worth_rebuilding(layout.table, n)
+    report: dict = {}
+    with contextlib.ExitStack() as stack:
+        context = stack.enter_context(pghistory.context(action="data.generate", seed=seed))
+        context_id = bulk.history_context(context) if history else ""
+        # Pools in proportion: a seller per 2,500 contracts (at least 400, Hebei's ~10,000 at most), a buyer per 20.
+        sellers = sellers or max(400, min(10_000, n // 2_500))
+        world = _World(rng, sellers=sellers, buyers=buyers or max(200, min(20_000, n // 20)), seed=seed)
+        years = list(range(year_from, year_to + 1))
+        draw_year = Draw([(year, YEAR_GROWTH**i) for i, year in enumerate(years)])
+        serials = {
+            (s.office_id, s.year): s.last
+            for s in RegistrationSerial.objects.filter(office__in=world.offices.values(), year__in=years)
+        }
+        # External numbers continue from the bench records already there: (year, province digits) -> count.
+        external_serials = defaultdict(int)
+        for row in (
+            Contract.objects.filter(is_external=True, external_source="bench")
+            .annotate(y=Substr("registration_number", 1, 4), p=Substr("registration_number", 5, 2))
+            .values("y", "p")
+            .annotate(n=Count("id"))
+        ):
+            external_serials[row["y"], row["p"]] = row["n"]
+        seller_pool = [
+            _Seller(
+                str(o.pk),
+                copy_escape(o.name),
+                o.credit_code,
+                o.region_id,
+                o.party_type,
+                world.offices[world.unit_of[o.region_id]],
             )
-        else:
-            organisation = rng.choice(world.sellers)
-            buyer = world.buyer()
-            office = world.offices[world.unit_of[organisation.region_id]]
-            values.update(
-                seller_id=organisation.pk,
-                seller_name=organisation.name,
-                seller_credit_code=organisation.credit_code,
-                seller_region_id=organisation.region_id,
-                seller_region_code=organisation.region_id,
-                seller_party_type=organisation.party_type,
-            )
-            if status != "draft":
-                values.update(office_id=office.pk, submitted_at=_at(signed_on + timedelta(days=2)))
-            if status in ("registered", "changed", "cancelled", "revoked", "refused", "under_review"):
-                accepted = min(registered_on - timedelta(days=rng.randint(1, 14)), today)
-                values.update(accepted_on=max(accepted, signed_on), decision_due=registered_on + timedelta(days=10))
-            if status in ("registered", "changed", "cancelled", "revoked"):
-                confirmed = technology_value
-                if rng.random() < 0.05:  # the office confirms less than declared
-                    confirmed = (technology_value * Decimal("0.85")).quantize(Decimal("0.01"))
-                values.update(
-                    confirmed_technology_value=confirmed,
-                    second_review=confirmed >= SECOND_REVIEW_THRESHOLD,
-                    registration_number=number(office, registered_on),
-                    registered_on=registered_on,
-                    decided_at=_at(registered_on, 15),
-                    verification_code=_verification_code(),
-                )
-            if status == "revoked":
-                values["revocation_reason"] = rng.choice(["sham", "fraud", "duplicate"])
-            if status == "refused":
-                values.update(refusal_reason=rng.choice(["unclear", "not_tech", "documents"]), decided_at=_at(today))
-        values.update(
-            buyer_name=buyer.name,
-            buyer_credit_code=buyer.credit_code,
-            buyer_region_id=buyer.region,
-            buyer_region_code=buyer.region_code,
-            buyer_country_id=buyer.country,
-            buyer_party_type=buyer.party_type,
-        )
-        result.rows += 1
-        result.by_status[status] += 1
-        result.external += external
-        return values
+            for o in world.sellers
+        ]
+        buyer_pools = {place: [p.copy_texts() for p in pool] for place, pool in world.buyers.items()}
+        hebei_buyers = buyer_pools["hebei"]
+        external_pools = {
+            place: [(p.region[:2], p.copy_texts()) for p in pool] for place, pool in world.external_sellers.items()
+        }
+        if rebuild_indexes:
+            stack.enter_context(bulk.indexes_dropped(tables, report=report))
+        writer = stack.enter_context(bulk.CopyWriter(triggers=[layout.trigger]))
+        P = layout.position
+        template = layout.template
 
-    def new_version(old: dict) -> dict:
-        """The registered change of ``old``: same number and date, a revised value."""
-        new = dict(old)
-        new.update(
-            version=2,
-            status="registered",
-            contract_value=(old["contract_value"] * Decimal("1.1")).quantize(Decimal("0.01")),
-            verification_code=_verification_code(),
-        )
-        result.rows += 1
-        result.by_status["registered"] += 1
-        return new
+        def number(office, day: date) -> str:
+            key = (office.pk, day.year)
+            serials[key] = serials.get(key, 0) + 1
+            return f"{day.year:04d}13{office.code}{serials[key]:06d}"
 
-    def write(rows: list[dict]) -> None:
-        """COPY ``rows`` (with their ids already set) into the contract table."""
-        buffer = io.StringIO()
-        for row in rows:
-            buffer.write("\t".join(_copy_text(row[f.attname]) for f in fields))
-            buffer.write("\n")
-        buffer.seek(0)
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {Contract._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer, size=1 << 20
-            )
+        def contract_row(index: int, status: str, *, external: bool) -> tuple[list[str], Decimal]:
+            """The COPY fields of one contract (its id still to set), and its contract value."""
+            contract_type = DRAW_TYPE(rng)
+            subtype = DRAW_SUBTYPE[contract_type](rng)
+            tech_field = DRAW_FIELD(rng)
+            contract_value = contract_value_draw(rng, contract_type)
+            technology_value = technology_value_draw(rng, contract_value)
+            year = draw_year(rng)
+            registered_on = min(date(year, DRAW_MONTH(rng), _between(rng, 1, 28)), today)
+            signed_on = registered_on - timedelta(days=_between(rng, 3, 60))
+            signed = signed_on.isoformat()
+            row = template.copy()
+            row[P["name"]] = f"{FIELD_NAMES[tech_field]}{TYPE_NAMES[contract_type]}项目{index + 1}"
+            row[P["contract_type"]] = contract_type
+            row[P["subtype"]] = subtype
+            if contract_type == "3":
+                row[P["licence_kind"]] = rng.choice(LICENCE_KINDS)
+            row[P["tech_field"]] = tech_field
+            row[P["programme_tier"]] = DRAW_TIER(rng)
+            row[P["socioeconomic_objective"]] = rng.choice(OBJECTIVES)
+            row[P["payment_method"]] = DRAW_PAYMENT(rng)
+            row[P["signed_on"]] = row[P["valid_from"]] = signed
+            row[P["valid_until"]] = (signed_on + timedelta(days=_between(rng, 180, 1100))).isoformat()
+            row[P["contract_value"]] = str(contract_value)
+            row[P["technology_value"]] = str(technology_value)
+            row[P["status"]] = status
+            if contract_type in ("2", "3"):
+                row[P["expected_investment"]] = str(contract_value * _between(rng, 1, 5))
+                row[P["expected_output"]] = str(contract_value * _between(rng, 2, 20))
+            if external:
+                province, seller = rng.choice(external_pools[DRAW_EXTERNAL_PLACE(rng)])
+                buyer = rng.choice(hebei_buyers)
+                key = (f"{registered_on.year:04d}", province)
+                external_serials[key] += 1
+                reg_number = f"{key[0]}{key[1]}9901{external_serials[key]:06d}"
+                row[P["is_external"]] = "t"
+                row[P["external_source"]] = "bench"
+                row[P["external_id"]] = row[P["registration_number"]] = reg_number
+                row[P["registered_on"]] = registered_on.isoformat()
+                (
+                    row[P["seller_name"]],
+                    row[P["seller_credit_code"]],
+                    row[P["seller_region_id"]],
+                    row[P["seller_region_code"]],
+                    _country,
+                    row[P["seller_party_type"]],
+                ) = seller
+            else:
+                organisation = rng.choice(seller_pool)
+                buyer = rng.choice(buyer_pools[DRAW_BUYER_PLACE(rng)])
+                office = organisation.office
+                row[P["seller_id"]] = organisation.pk
+                row[P["seller_name"]] = organisation.name
+                row[P["seller_credit_code"]] = organisation.credit_code
+                row[P["seller_region_id"]] = row[P["seller_region_code"]] = organisation.region
+                row[P["seller_party_type"]] = organisation.party_type
+                if status != "draft":
+                    row[P["office_id"]] = str(office.pk)
+                    row[P["submitted_at"]] = _at(signed_on + timedelta(days=2), 10)
+                if status in ("registered", "changed", "cancelled", "revoked", "refused", "under_review"):
+                    accepted = min(registered_on - timedelta(days=_between(rng, 1, 14)), today)
+                    row[P["accepted_on"]] = max(accepted, signed_on).isoformat()
+                    row[P["decision_due"]] = (registered_on + timedelta(days=10)).isoformat()
+                if status in ("registered", "changed", "cancelled", "revoked"):
+                    confirmed = technology_value
+                    if rng.random() < 0.05:  # the office confirms less than declared
+                        confirmed = (technology_value * Decimal("0.85")).quantize(Decimal("0.01"))
+                    row[P["confirmed_technology_value"]] = str(confirmed)
+                    row[P["second_review"]] = "t" if confirmed >= SECOND_REVIEW_THRESHOLD else "f"
+                    row[P["registration_number"]] = number(office, registered_on)
+                    row[P["registered_on"]] = registered_on.isoformat()
+                    row[P["decided_at"]] = _at(registered_on, 15)
+                    row[P["verification_code"]] = _verification_code()
+                if status == "revoked":
+                    row[P["revocation_reason"]] = rng.choice(["sham", "fraud", "duplicate"])
+                if status == "refused":
+                    row[P["refusal_reason"]] = rng.choice(["unclear", "not_tech", "documents"])
+                    row[P["decided_at"]] = _at(today, 10)
+            (
+                row[P["buyer_name"]],
+                row[P["buyer_credit_code"]],
+                row[P["buyer_region_id"]],
+                row[P["buyer_region_code"]],
+                row[P["buyer_country_id"]],
+                row[P["buyer_party_type"]],
+            ) = buyer
+            result.rows += 1
+            result.by_status[status] += 1
+            result.external += external
+            return row, contract_value
 
-    ignoring = contextlib.nullcontext() if history else pgtrigger.ignore("contracts.Contract:insert_insert")
-    index = 0
-    previous_pk = None
-    with ignoring:
+        def new_version(old: list[str], contract_value: Decimal) -> list[str]:
+            """The registered change of ``old``: same number and date, a revised value."""
+            new = old.copy()
+            new[P["version"]] = "2"
+            new[P["status"]] = "registered"
+            new[P["contract_value"]] = str((contract_value * Decimal("1.1")).quantize(Decimal("0.01")))
+            new[P["verification_code"]] = _verification_code()
+            result.rows += 1
+            result.by_status["registered"] += 1
+            return new
+
+        index = 0
         while index < n:
             batch = []
             while len(batch) < batch_size and index < n:
                 external = rng.random() < EXTERNAL_SHARE
                 status = "registered" if external else DRAW_STATUS(rng)
                 if status == "changed" and index + 1 < n:
-                    old = contract_row(index, "changed", external=False)
-                    batch += [old, new_version(old)]
+                    old, value = contract_row(index, "changed", external=False)
+                    batch += [old, new_version(old, value)]
                     index += 2
                     continue
-                batch.append(contract_row(index, "registered" if status == "changed" else status, external=external))
+                batch.append(contract_row(index, "registered" if status == "changed" else status, external=external)[0])
                 index += 1
-            with transaction.atomic(), connection.cursor() as cursor:
-                # Through Django's cursor, so that pgtrigger sets its "ignore" variable for this transaction.
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [Contract._meta.db_table, len(batch)],
-                )
-                ids = [i for (i,) in cursor.fetchall()]
-                for row, pk in zip(batch, ids, strict=True):
-                    row["id"] = pk
-                    if row["version"] == 2:
-                        row["previous_id"] = previous_pk
-                    previous_pk = pk
-                write(batch)
+            ids = bulk.ids_take(layout.table, len(batch))
+            stamp = timezone.now().isoformat()
+            lines, events = [], []
+            previous = None
+            for row, pk in zip(batch, ids, strict=True):
+                pk = row[P["id"]] = str(pk)
+                if row[P["version"]] == "2":
+                    row[P["previous_id"]] = previous  # a new version follows its old one in the batch
+                previous = pk
+                line = "\t".join(row)
+                lines.append(line)
+                if history:
+                    events.append(layout.event_line(line, row, pk=pk, stamp=stamp, context=context_id))
+            copies = [(layout.table, layout.columns, "\n".join(lines) + "\n")]
+            if history:
+                copies.append((layout.event_table, layout.event_columns, "\n".join(events) + "\n"))
+                result.events += len(events)
+            writer.send(copies)
             if progress:
                 progress(result.rows)
+        writer.close()
+        result.write_seconds, result.wait_seconds = writer.write_seconds, writer.wait_seconds
+        if not rebuild_indexes:  # (the rebuild analyses the tables itself)
+            bulk.tables_analyse(tables)
         RegistrationSerial.objects.bulk_create(
             [RegistrationSerial(office_id=office, year=year, last=last) for (office, year), last in serials.items()],
             update_conflicts=True,
             unique_fields=["office", "year"],
             update_fields=["last"],
         )
+    result.index_seconds = report.get("index_seconds", 0.0)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _escape(value: str) -> str:
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return value
-
-
-_COPY_TEXT = {
-    str: _escape,
-    bool: lambda value: "t" if value else "f",
-    type(None): lambda value: "\\N",
-    date: date.isoformat,
-    datetime: datetime.isoformat,
-}
-
-
-def _copy_text(value) -> str:
-    """A value in PostgreSQL's COPY text format."""
-    return _COPY_TEXT.get(type(value), str)(value)

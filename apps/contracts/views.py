@@ -6,7 +6,6 @@ contract the user may not see answers 404 (``NotFound`` from ``contract_get``), 
 user may not take answers 403 (``PermissionDenied`` from the service), both via the middleware.
 """
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, QueryDict

@@ -18,8 +18,8 @@ the two cannot drift apart.
   SETS``), which costs a month of contracts where the facts cost a day.
 - ``contract_facts_rebuild`` empties the table and refills it from the raw contracts with one
   ``INSERT … SELECT … GROUP BY`` per side. Run it after anything that writes contracts without
-  history rows: ``manage.py generate_data`` (COPY, no events), a restore, a manual SQL fix
-  (``manage.py kpi_rebuild``). It also runs nightly as a backstop.
+  history rows: ``manage.py generate_data --no-history``, a restore, a manual SQL fix
+  (``manage.py kpi_rebuild``); ``generate_data`` rebuilds by itself. It also runs nightly as a backstop.
 - ``contract_facts_fill`` takes in the contracts' history (pghistory's ``ContractEvent``) since
   the checkpoint (``FillState("contract_facts").last_event_id``): the registration days the new
   events touch, before and after the change, are deleted and recomputed from the raw table.

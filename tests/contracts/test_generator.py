@@ -3,6 +3,7 @@
 import random
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.db.models import Count, F, Q, Sum
@@ -152,3 +153,123 @@ def test_the_command_writes_the_contracts_and_rebuilds_the_facts(settings):
         )
         assert fact_totals(side="output", year=year) == (live[0].figures if live else statistics.Figures())
     assert contract_facts_state().last_event_id == ContractEvent.objects.order_by("-pgh_id").first().pgh_id
+
+
+# History through the bulk path -------------------------------------------------------------------
+
+
+def test_each_row_gets_its_insert_event_under_the_generators_context(generated):
+    from apps.contracts.models import ContractEvent
+
+    events = ContractEvent.objects.all()
+    assert events.count() == generated.events == generated.rows == Contract.objects.count()
+    assert set(events.values_list("pgh_obj_id", flat=True)) == set(Contract.objects.values_list("pk", flat=True))
+    assert set(events.values_list("pgh_label", flat=True)) == {"insert"}
+    assert list(events.values_list("pgh_context__metadata", flat=True).distinct()) == [
+        {"action": "data.generate", "seed": 7}
+    ]
+    # The organisations and offices made on the way were written by the ORM, their trigger on, in the same context.
+    from apps.accounts.models import Organisation
+
+    seller = Organisation.objects.get(pk=Contract.objects.filter(seller__isnull=False).first().seller_id)
+    assert seller.events.get().pgh_context_id == events.first().pgh_context_id
+
+
+@pytest.mark.parametrize(
+    "which",
+    [
+        Q(status="registered", is_external=False, version=1),
+        Q(version=2),  # a change: previous version set
+        Q(status="changed"),
+        Q(is_external=True),
+        Q(status="draft"),
+        Q(status="refused"),
+        Q(contract_type="3"),  # licences: licence kind, expected investment and output
+        Q(buyer_country="CN") & ~Q(buyer_region__code__startswith="13"),
+    ],
+)
+def test_copied_events_equal_what_the_trigger_writes(generated, which):
+    from tests.history import copied_and_triggered
+
+    contract = Contract.objects.filter(which).order_by("pk").first()
+    copied, triggered = copied_and_triggered(Contract, contract.pk)
+    assert copied == triggered
+    assert copied["context"] == {"action": "data.generate", "seed": 7}
+
+
+def test_without_history_no_events():
+    from apps.contracts.models import ContractEvent
+
+    result = gen.generate_contracts(100, year_from=2024, year_to=2024, seed=5, history=False, sellers=10)
+    assert result.rows == Contract.objects.count() == 100
+    assert result.events == 0 and not ContractEvent.objects.exists()
+
+
+def test_keys_refer_to_existing_rows(generated):
+    """The writer skips the foreign-key checks (session_replication_role): the generator keeps them valid."""
+    from django.db.models import Exists, OuterRef
+
+    for field in Contract._meta.concrete_fields:
+        if field.is_relation:
+            target = field.related_model
+            dangling = Contract.objects.filter(**{f"{field.attname}__isnull": False}).exclude(
+                Exists(target.objects.filter(pk=OuterRef(field.attname)))
+            )
+            assert not dangling.exists(), field.name
+
+
+def test_after_the_command_the_fill_has_nothing_to_do_and_the_facts_equal_the_live_figures(settings):
+    from django.core.management import call_command
+
+    from apps.kpi.aggregates import contract_facts_fill, fact_totals
+
+    settings.DEBUG = True
+    call_command("generate_data", contracts=600, year_from=2023, year_to=2024, seed=4, stdout=StringIO())
+    assert contract_facts_fill()["events"] == 0
+    for side, measure in (("output", "output"), ("absorption", "absorption")):
+        for year in (2023, 2024):
+            period = {"date_from": date(year, 1, 1), "date_to": date(year, 12, 31)}
+            live = statistics.contract_totals(measure=measure, group_by="unit", **period)
+            facts = fact_totals(side=side, year=year, group_by="unit")
+            assert facts == {row.key: row.figures for row in live}
+
+
+def test_the_command_writes_listings_and_reports_in_proportion(settings):
+    from django.core.management import call_command
+
+    from apps.achievements.models import Achievement, AchievementEvent, Need, NeedEvent
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("generate_data", contracts=500, year_from=2023, year_to=2024, seed=2, stdout=out)
+    assert Achievement.objects.count() == 50 and Need.objects.count() == 10
+    assert AchievementEvent.objects.count() == 50 and NeedEvent.objects.count() == 10
+    assert "peak RSS" in out.getvalue()
+    call_command(
+        "generate_data", "--contracts=100", "--achievements=7", "--needs=0", "--no-reports", "--seed=3", stdout=out
+    )
+    assert Achievement.objects.count() == 57 and Need.objects.count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_thread_writes_and_the_indexes_are_built_again():
+    """The command's path: a writer thread with its own connection, the secondary indexes dropped and rebuilt."""
+    from django.db import connection
+
+    from apps.contracts.models import ContractEvent
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename IN (%s, %s) ORDER BY indexname",
+                [Contract._meta.db_table, ContractEvent._meta.db_table],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    before = indexes()
+    result = gen.generate_contracts(
+        2500, year_from=2024, year_to=2024, seed=9, batch_size=400, sellers=20, rebuild_indexes=True
+    )
+    assert indexes() == before
+    assert result.rows == Contract.objects.count() == ContractEvent.objects.count() == 2500
+    assert result.index_seconds > 0

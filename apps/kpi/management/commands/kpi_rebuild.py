@@ -1,7 +1,7 @@
 """Rebuild the dashboards' contract facts from the raw contracts.
 
 Needed after contracts were written without history rows, which the incremental fill cannot
-see: ``manage.py generate_data`` (COPY), a restore, a manual SQL fix.
+see: ``manage.py generate_data --no-history`` (which rebuilds by itself), a restore, a manual SQL fix.
 """
 
 import time
