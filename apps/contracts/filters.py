@@ -54,8 +54,12 @@ class ContractFilter(django_filters.FilterSet):
         return queryset.alias(search_text=contract_search_text()).filter(search_text__contains=value.upper())
 
     def filter_unit(self, queryset, name, value):
-        # The unit's region codes rather than a join on the region's unit (see ``Actor.region_q``).
-        return queryset.filter(**{f"{name}__in": Region.objects.filter(unit=value).values("code")})
+        # The unit's region codes, read first, rather than a join or a subquery on the region's unit:
+        # given the codes, the planner estimates the rows (about a fifth of the table for 石家庄) and
+        # walks the order's index; given a subquery it guessed a few rows, and at ten million
+        # contracts sorted 2.9 million of them (18 s).
+        codes = list(Region.objects.filter(unit=value).values_list("code", flat=True))
+        return queryset.filter(**{f"{name}__in": codes})
 
     def filter_overdue(self, queryset, name, value):
         from django.utils import timezone

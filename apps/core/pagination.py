@@ -23,6 +23,10 @@ class CappedPaginator(Paginator):
         cap = settings.HEBTT_LIST_COUNT_CAP
         object_list = self.object_list
         if hasattr(object_list, "count") and callable(object_list.count) and hasattr(object_list, "query"):
+            if not object_list.query.is_sliced:
+                # Without the list's order and joins: the count needs neither, and with the order
+                # PostgreSQL would walk the order's index to find the cap's rows, however rare.
+                object_list = object_list.order_by().select_related(None)
             return object_list[: cap + 1].count()
         return min(len(object_list), cap + 1)
 
