@@ -195,6 +195,30 @@ def _ranges(column: str, bounds: list[tuple[date, date]]) -> tuple[str, list]:
     ]
 
 
+def _sum_into(cursor, target: str, source: str, *, period: tuple[str, str], keys: str, where: tuple[str, list]):
+    """INSERT into ``target`` the rows of ``source`` (filtered by ``where``) summed by ``keys`` and a
+    coarser period: ``period`` is ``target``'s period column and its expression over ``source``."""
+    column, expression = period
+    condition, params = where
+    cursor.execute(
+        f"INSERT INTO {target} ({column}, {keys}, count, contract_value, technology_value) "
+        f"SELECT {expression}, {keys}, SUM(count), SUM(contract_value), SUM(technology_value) "
+        f"FROM {source} {condition} GROUP BY 1, {keys}",
+        params,
+    )
+
+
+def _year_bounds(cursor, year_table: str, months: list[date]) -> list[tuple[date, date]]:
+    """Delete the years ``months`` fall in from ``year_table``; their first and last months, to refill them."""
+    years = sorted({month.year for month in months})
+    cursor.execute(f"DELETE FROM {year_table} WHERE year = ANY(%s)", [years])
+    return [(date(y, 1, 1), date(y, 12, 1)) for y in years]
+
+
+MONTH_OF_DAY = ("month", "date_trunc('month', day)::date")
+YEAR_OF_MONTH = ("year", "EXTRACT(YEAR FROM month)::int")
+
+
 def _rollup(cursor, days: Iterable[date] | None) -> None:
     """Recompute the month and year tables where ``days`` fall (everything when None) from ``ContractFact``.
 
@@ -202,30 +226,17 @@ def _rollup(cursor, days: Iterable[date] | None) -> None:
     """
     day_table = ContractFact._meta.db_table
     month_table, year_table = ContractFactMonth._meta.db_table, ContractFactYear._meta.db_table
-    sums = "side, region_id, unit_id, counterpart, SUM(count), SUM(contract_value), SUM(technology_value)"
-    group = "GROUP BY 1, side, region_id, unit_id, counterpart"
+    keys = ", ".join(FACT_COLUMNS[1:5])
     month_bounds, year_bounds = [], []
     if days is not None:
         months = sorted({day.replace(day=1) for day in days})
-        years = sorted({month.year for month in months})
         if not months:
             return
         cursor.execute(f"DELETE FROM {month_table} WHERE month = ANY(%s)", [months])
-        cursor.execute(f"DELETE FROM {year_table} WHERE year = ANY(%s)", [years])
         month_bounds = _month_bounds(months)
-        year_bounds = [(date(y, 1, 1), date(y, 12, 1)) for y in years]
-    where, params = _ranges("day", month_bounds)
-    cursor.execute(
-        f"INSERT INTO {month_table} ({', '.join(('month', *FACT_COLUMNS[1:]))}) "
-        f"SELECT date_trunc('month', day)::date, {sums} FROM {day_table} {where} {group}",
-        params,
-    )
-    where, params = _ranges("month", year_bounds)
-    cursor.execute(
-        f"INSERT INTO {year_table} ({', '.join(('year', *FACT_COLUMNS[1:]))}) "
-        f"SELECT EXTRACT(YEAR FROM month)::int, {sums} FROM {month_table} {where} {group}",
-        params,
-    )
+        year_bounds = _year_bounds(cursor, year_table, months)
+    _sum_into(cursor, month_table, day_table, period=MONTH_OF_DAY, keys=keys, where=_ranges("day", month_bounds))
+    _sum_into(cursor, year_table, month_table, period=YEAR_OF_MONTH, keys=keys, where=_ranges("month", year_bounds))
 
 
 def _month_bounds(months: Iterable[date]) -> list[tuple[date, date]]:
@@ -282,21 +293,13 @@ def _breakdowns(cursor, months: list[date] | None) -> None:
     if months is not None:
         if not months:
             return
-        years = sorted({month.year for month in months})
         cursor.execute(f"DELETE FROM {month_table} WHERE month = ANY(%s)", [months])
-        cursor.execute(f"DELETE FROM {year_table} WHERE year = ANY(%s)", [years])
-        year_bounds = [(date(y, 1, 1), date(y, 12, 1)) for y in years]
+        year_bounds = _year_bounds(cursor, year_table, months)
     for side in Side.values:
         sql, params = breakdown_select(side, months)
         cursor.execute(f"INSERT INTO {month_table} (month, {', '.join(BREAKDOWN_COLUMNS)}) {sql}", params)
-    where, params = _ranges("month", year_bounds)
-    columns = ", ".join(BREAKDOWN_COLUMNS[:5])
-    cursor.execute(
-        f"INSERT INTO {year_table} (year, {', '.join(BREAKDOWN_COLUMNS)}) "
-        f"SELECT EXTRACT(YEAR FROM month)::int, {columns}, SUM(count), SUM(contract_value), SUM(technology_value) "
-        f"FROM {month_table} {where} GROUP BY 1, {columns}",
-        params,
-    )
+    keys = ", ".join(BREAKDOWN_COLUMNS[:5])
+    _sum_into(cursor, year_table, month_table, period=YEAR_OF_MONTH, keys=keys, where=_ranges("month", year_bounds))
 
 
 def contract_fact_rollups_refresh(days: Iterable[date] | None = None) -> None:
