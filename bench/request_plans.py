@@ -41,9 +41,13 @@ def requests_to_make() -> list[tuple[str, str, str]]:
     from apps.contracts.models import Contract, ContractStatus
 
     search, api = reverse("contracts:search"), reverse("api:contract-list")
-    registered = Contract.objects.filter(status=ContractStatus.REGISTERED).order_by("-id").values("pk", "name").first()
-    word = registered["name"][:4]
-    year = registered and Contract.objects.get(pk=registered["pk"]).registered_on.year
+    registered = (
+        Contract.objects.filter(status=ContractStatus.REGISTERED)
+        .order_by("-id")
+        .values("pk", "name", "registered_on")
+        .first()
+    )
+    word, year = registered["name"][:4], registered["registered_on"].year
     return [
         ("seller: my contracts", "bench_seller", reverse("contracts:mine")),
         ("seller: API list", "bench_seller", api),
