@@ -19,7 +19,7 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,17 +129,40 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _check_code(list_name: str, value: str, field_name: str, *, parent: str | None = None) -> str:
+def _active_codes(pairs) -> dict[tuple[str, str], str | None]:
+    """The active entries among ``(list, code)`` pairs, in one query: ``{(list, code): parent's code}``."""
+    pairs = {(list_name, (value or "").strip()) for list_name, value in pairs if (value or "").strip()}
+    if not pairs:
+        return {}
+    matches = Q()
+    for list_name, value in pairs:
+        matches |= Q(list=list_name, code=value)
+    rows = Code.objects.filter(matches, is_active=True).values_list("list", "code", "parent__code")
+    return {(list_name, value): parent for list_name, value, parent in rows}
+
+
+def _check_code(
+    list_name: str,
+    value: str,
+    field_name: str,
+    *,
+    parent: str | None = None,
+    known: dict[tuple[str, str], str | None] | None = None,
+) -> str:
+    """``value`` stripped, if it is an active entry of ``list_name`` (under ``parent``, if given).
+
+    ``known`` is ``_active_codes`` of the pairs a caller checks together; without it, one query.
+    """
     value = (value or "").strip()
-    qs = Code.objects.filter(list=list_name, code=value, is_active=True)
-    entry = qs.select_related("parent").first()
-    if entry is None:
+    if known is None or (list_name, value) not in known:
+        known = _active_codes([(list_name, value)])
+    if (list_name, value) not in known:
         raise InvalidInput(
             _("“%(value)s” is not a valid %(list)s.") % {"value": value, "list": CodeList(list_name).label},
             code=errors.UNKNOWN_CODE,
             field=field_name,
         )
-    if parent is not None and (entry.parent is None or entry.parent.code != parent):
+    if parent is not None and known[(list_name, value)] != parent:
         raise InvalidInput(
             _("The subtype does not belong to the chosen contract type."),
             code=errors.SUBTYPE_MISMATCH,
@@ -176,8 +199,21 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
     name = (data.name or "").strip()
     if not name:
         raise InvalidInput(_("Enter the project name."), field="name")
-    contract_type = _check_code(CodeList.CONTRACT_TYPE, data.contract_type, "contract_type")
-    subtype = _check_code(CodeList.CONTRACT_SUBTYPE, data.subtype, "subtype", parent=contract_type)
+    known = _active_codes(
+        [
+            (CodeList.CONTRACT_TYPE, data.contract_type),
+            (CodeList.CONTRACT_SUBTYPE, data.subtype),
+            (CodeList.LICENCE_KIND, data.licence_kind),
+            (CodeList.TECH_FIELD, data.tech_field),
+            (CodeList.PROGRAMME_TIER, data.programme_tier),
+            (CodeList.SOCIOECONOMIC_OBJECTIVE, data.socioeconomic_objective),
+            (CodeList.PAYMENT_METHOD, data.payment_method),
+            (CodeList.PARTY_TYPE, data.buyer_party_type),
+            *((CodeList.IP_TYPE, item.ip_type) for item in data.ip_items),
+        ]
+    )
+    contract_type = _check_code(CodeList.CONTRACT_TYPE, data.contract_type, "contract_type", known=known)
+    subtype = _check_code(CodeList.CONTRACT_SUBTYPE, data.subtype, "subtype", parent=contract_type, known=known)
     licence_kind = (data.licence_kind or "").strip()
     if contract_type == LICENSING_TYPE:
         if not licence_kind:
@@ -186,7 +222,7 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
                 code=errors.LICENCE_KIND_REQUIRED,
                 field="licence_kind",
             )
-        _check_code(CodeList.LICENCE_KIND, licence_kind, "licence_kind")
+        _check_code(CodeList.LICENCE_KIND, licence_kind, "licence_kind", known=known)
     else:
         licence_kind = ""
     values = {
@@ -194,12 +230,12 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
         "contract_type": contract_type,
         "subtype": subtype,
         "licence_kind": licence_kind,
-        "tech_field": _check_code(CodeList.TECH_FIELD, data.tech_field, "tech_field"),
-        "programme_tier": _check_code(CodeList.PROGRAMME_TIER, data.programme_tier, "programme_tier"),
+        "tech_field": _check_code(CodeList.TECH_FIELD, data.tech_field, "tech_field", known=known),
+        "programme_tier": _check_code(CodeList.PROGRAMME_TIER, data.programme_tier, "programme_tier", known=known),
         "socioeconomic_objective": _check_code(
-            CodeList.SOCIOECONOMIC_OBJECTIVE, data.socioeconomic_objective, "socioeconomic_objective"
+            CodeList.SOCIOECONOMIC_OBJECTIVE, data.socioeconomic_objective, "socioeconomic_objective", known=known
         ),
-        "payment_method": _check_code(CodeList.PAYMENT_METHOD, data.payment_method, "payment_method"),
+        "payment_method": _check_code(CodeList.PAYMENT_METHOD, data.payment_method, "payment_method", known=known),
         "contact_name": (data.contact_name or "").strip(),
         "contact_phone": (data.contact_phone or "").strip(),
         "broker": data.broker,
@@ -263,11 +299,11 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
         raw = getattr(data, name_)
         values[name_] = _money(raw, name_) if raw not in (None, "") and contract_type in TRANSFER_TYPES else None
 
-    values.update(_buyer_values(data, seller))
+    values.update(_buyer_values(data, seller, known))
 
     ip_items = []
     for index, item in enumerate(data.ip_items):
-        ip_type = _check_code(CodeList.IP_TYPE, item.ip_type, f"ip_items[{index}].ip_type")
+        ip_type = _check_code(CodeList.IP_TYPE, item.ip_type, f"ip_items[{index}].ip_type", known=known)
         number = (item.number or "").strip()
         if ip_type in PATENT_IP_TYPES:
             number = normalise_patent_number(number)
@@ -300,7 +336,7 @@ def _check_deduction_kind(kind: str, index: int) -> None:
         )
 
 
-def _buyer_values(data: ContractInput, seller: Organisation | None) -> dict:
+def _buyer_values(data: ContractInput, seller: Organisation | None, known: dict | None = None) -> dict:
     if data.buyer is not None:
         buyer = data.buyer
         if seller is not None and buyer.pk == seller.pk:
@@ -313,13 +349,13 @@ def _buyer_values(data: ContractInput, seller: Organisation | None) -> dict:
             "buyer_region_code": buyer.region_id if buyer.country_id == "CN" else "",
             "buyer_country_id": buyer.country_id,
             "buyer_party_type": _check_code(
-                CodeList.PARTY_TYPE, data.buyer_party_type or buyer.party_type, "buyer_party_type"
+                CodeList.PARTY_TYPE, data.buyer_party_type or buyer.party_type, "buyer_party_type", known=known
             ),
         }
     name = (data.buyer_name or "").strip()
     if not name:
         raise InvalidInput(_("Enter the buyer's name."), code=errors.BUYER_INCOMPLETE, field="buyer_name")
-    party_type = _check_code(CodeList.PARTY_TYPE, data.buyer_party_type, "buyer_party_type")
+    party_type = _check_code(CodeList.PARTY_TYPE, data.buyer_party_type, "buyer_party_type", known=known)
     country = (data.buyer_country or "CN").strip().upper()
     if not Country.objects.filter(code=country).exists():
         raise InvalidInput(_("Choose the buyer's country."), code=errors.UNKNOWN_CODE, field="buyer_country")
@@ -411,16 +447,24 @@ def _event(contract, action, *, actor, from_status="", to_status="", reason_code
     )
 
 
-def _write_lines(contract: Contract, cleaned: dict) -> None:
-    contract.deductions.all().delete()
-    contract.ip_items.all().delete()
+def _write_lines(contract: Contract, cleaned: dict, *, new: bool = False) -> None:
+    """Replace the contract's lines with ``cleaned``'s; a ``new`` contract has none to replace."""
+    if not new:
+        contract.deductions.all().delete()
+        contract.ip_items.all().delete()
     for line in cleaned["deductions"]:
         line.contract = contract
     for item in cleaned["ip_items"]:
         item.contract = contract
-    Deduction.objects.bulk_create(cleaned["deductions"])
-    IPItem.objects.bulk_create(cleaned["ip_items"])
-    contract.brokers.set(cleaned["brokers"])
+    if cleaned["deductions"]:
+        Deduction.objects.bulk_create(cleaned["deductions"])
+    if cleaned["ip_items"]:
+        IPItem.objects.bulk_create(cleaned["ip_items"])
+    if new:
+        if cleaned["brokers"]:
+            contract.brokers.add(*cleaned["brokers"])
+    else:
+        contract.brokers.set(cleaned["brokers"])
 
 
 # Drafting --------------------------------------------------------------------------------------
@@ -437,7 +481,7 @@ def contract_create(*, actor, seller: Organisation, data: ContractInput, attachm
             contract.attachment_name, contract.attachment_size, contract.attachment_sha256 = file_meta
             contract.attachment.save(file_meta[0], attachment, save=False)
         contract.save()
-        _write_lines(contract, cleaned)
+        _write_lines(contract, cleaned, new=True)
         _event(contract, "create", actor=actor, to_status=contract.status)
     return contract
 

@@ -4,12 +4,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.contracts import errors, services
 from apps.contracts.models import Contract, ContractStatus, WorkflowEvent
 from apps.contracts.services import CONTRACT_TRANSITIONS, DeductionInput, IPItemInput
 from apps.core.calendar import WorkingCalendar
 from apps.core.errors import Conflict, InvalidInput, PermissionDenied
+from apps.core.models import Code, CodeList
 from tests.contracts.conftest import contract_input, pdf_upload
 
 S = ContractStatus
@@ -62,6 +65,19 @@ class TestDraft:
             assert raised.value.field == field
         assert str(raised.value.message)
         assert Contract.objects.count() == before
+
+    def test_the_code_lists_of_a_declaration_are_read_in_one_query(self, seller, seller_org):
+        data = contract_input(ip_items=[IPItemInput(ip_type="invention", number="ZL200310102344.5")])
+        with CaptureQueriesContext(connection) as captured:
+            services.contract_input_validate(data, seller=seller_org)
+        code_queries = [q["sql"] for q in captured.captured_queries if '"core_code"' in q["sql"]]
+        assert len(code_queries) == 1, code_queries
+
+    def test_an_inactive_code_is_refused_though_read_with_the_others(self, seller, seller_org):
+        Code.objects.filter(list=CodeList.TECH_FIELD, code=contract_input().tech_field).update(is_active=False)
+        with pytest.raises(InvalidInput) as raised:
+            services.contract_input_validate(contract_input(), seller=seller_org)
+        assert (raised.value.code, raised.value.field) == (errors.UNKNOWN_CODE, "tech_field")
 
     def test_a_wrong_check_digit_names_the_expected_one(self, seller, seller_org):
         with pytest.raises(InvalidInput) as raised:
