@@ -119,8 +119,8 @@ class ContractListPagination(StandardPagination):
     django_paginator_class = ContractListPaginator
 
 
-def contract_list_rows(rows) -> list[dict]:
-    """The JSON rows of ``ContractListSerializer`` for tuples of ``contract_list_values``."""
+def _row_converter():
+    """A function turning a list of ``FIELDS`` values into ``ContractListSerializer``'s JSON values, in place."""
     zone = timezone.get_current_timezone()
     today = timezone.localdate()
     status_at = NAMES.index("status")
@@ -139,14 +139,46 @@ def contract_list_rows(rows) -> list[dict]:
             converters.append((index, None))
         elif convert is not None:
             converters.append((index, convert))
-    result = []
-    for row in rows:
-        values = list(row)
+
+    def convert_row(values: list) -> list:
         for index, convert in converters:
             if convert is None:  # is_overdue, from decision_due and the status
                 due = values[index]
                 values[index] = values[status_at] in REVIEW_STATES and due is not None and due < today
             else:
                 values[index] = convert(values[index])
-        result.append(dict(zip(NAMES, values, strict=True)))
-    return result
+        return values
+
+    return convert_row
+
+
+def contract_list_rows(rows) -> list[dict]:
+    """The JSON rows of ``ContractListSerializer`` for tuples of ``contract_list_values``."""
+    convert_row = _row_converter()
+    return [dict(zip(NAMES, convert_row(list(row)), strict=True)) for row in rows]
+
+
+def _instance_value(contract, column: str):
+    if "__" in column:  # seller_region__unit, buyer_region__unit, office__code: None without the relation
+        relation, attribute = column.split("__")
+        related = getattr(contract, relation)
+        return None if related is None else getattr(related, attribute if attribute == "code" else f"{attribute}_id")
+    return getattr(contract, column)
+
+
+def contract_detail_values(contract) -> dict:
+    """``ContractSerializer``'s values for ``contract`` (read with ``selectors.LIST_RELATED``), not in its order.
+
+    The list's fields as ``contract_list_rows`` makes them, plus the status note and the lines.
+    """
+    row = dict(zip(NAMES, _row_converter()([_instance_value(contract, column) for column in COLUMNS]), strict=True))
+    row["status_note"] = contract.status_note
+    row["deductions"] = [
+        {"kind": line.kind, "description": line.description, "amount": _decimal(line.amount)}
+        for line in contract.deductions.all()
+    ]
+    row["ip_items"] = [
+        {"ip_type": item.ip_type, "number": item.number, "title": item.title} for item in contract.ip_items.all()
+    ]
+    row["brokers"] = list(contract.brokers.values_list("pk", flat=True))
+    return row

@@ -1,7 +1,7 @@
 """The contract list's hand-written serialisation gives ContractListSerializer's rows, field for field."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -78,3 +78,45 @@ def test_the_list_counts_the_contracts_not_the_list_columns(contracts, seller, a
     assert (body["count"], body["count_is_capped"], len(body["results"])) == (len(contracts), False, 3)
     (count,) = [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"]]
     assert '"contracts_contract"."name"' not in count  # the rows counted, not the page's sixty columns
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+def test_the_detail_equals_the_serializers(contracts, seller, zone):
+    from apps.contracts.api import ContractSerializer, contract_detail_data
+
+    Contract.objects.filter(pk=contracts[2].pk).update(status_note="请补充附件")
+    for made in contracts:
+        contract = selectors.contract_get(actor=seller, pk=made.pk)
+        with timezone.override(zone):
+            expected = json.loads(json.dumps(ContractSerializer(contract).data))
+            data = json.loads(json.dumps(contract_detail_data(contract)))
+        assert list(data) == list(expected)  # same keys, same order
+        assert data == expected
+    assert data["deductions"] and data["ip_items"] == expected["ip_items"]
+
+
+def test_the_detail_lists_the_brokers(contracts, seller):
+    from apps.contracts.api import contract_detail_data
+    from apps.institutions.models import Broker
+
+    brokers = [
+        Broker.objects.create(
+            name=f"经纪人{number}",
+            title="junior",
+            certificate_number=f"JJR-{number}",
+            certified_on=date(2025, 1, 1),
+            region_id="130108",
+        )
+        for number in range(2)
+    ]
+    contracts[1].brokers.set(brokers)
+    data = contract_detail_data(selectors.contract_get(actor=seller, pk=contracts[1].pk))
+    assert sorted(data["brokers"]) == sorted(broker.pk for broker in brokers)
+
+
+def test_the_api_detail_answers_the_hand_made_data(contracts, seller, api_for):
+    from apps.contracts.api import ContractSerializer
+
+    body = api_for(seller).get(f"/api/v1/contracts/{contracts[6].pk}/").json()
+    expected = ContractSerializer(selectors.contract_get(actor=seller, pk=contracts[6].pk)).data
+    assert body == json.loads(json.dumps(expected))
