@@ -38,6 +38,10 @@ def offices_for_seller(seller: Organisation) -> QuerySet:
 
 def contract_list(*, actor, filters=None, action: str = "contract.view") -> QuerySet:
     queryset = policies.scope(actor, action, Contract.objects.select_related(*LIST_RELATED))
+    if not any(name in ContractFilter.base_filters for name in filters or {}):
+        # No filter and no order asked for (a first page, say): the default order, without building
+        # and validating the filter form (a deep copy of its twenty filters, about 1 ms a request).
+        return queryset.order_by("-created_at", "-pk")
     filterset = ContractFilter(filters or {}, queryset=queryset)
     if not filterset.is_valid():
         raise InvalidInput(code="invalid_filter", params=filterset.errors)
