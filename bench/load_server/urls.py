@@ -9,6 +9,9 @@ Two more references for ``--breakdown``: ``bench/drf/contracts/`` is the real li
 before its hand-written serialisation (model instances through DRF's ``ContractListSerializer``),
 and ``bench/auth/list/<name>/`` answers the recorded list behind DRF and token authentication
 (one query): the floor of any authenticated API call.
+
+The computed bare views (``computed.py``) compute the real endpoints' JSON per request in plain
+Django and hand-written SQL: the reference the goals of issue 8 are judged against.
 """
 
 import os
@@ -22,6 +25,7 @@ from rest_framework.views import APIView
 
 from apps.contracts.api import ContractListSerializer, ContractViewSet
 from apps.core.pagination import StandardPagination
+from bench.load_server.computed import computed_create, computed_list
 from hebtt.urls import handler403, handler404, handler500  # noqa: F401
 from hebtt.urls import urlpatterns as portal_urlpatterns
 
@@ -68,5 +72,7 @@ urlpatterns = [
     path("bench/drf/contracts/", DrfListContractViewSet.as_view({"get": "list"}), name="bench-drf-list"),
     path("bench/bare/list/<slug:name>/", bare_list, name="bench-bare-list"),
     path("bench/bare/create/", bare_create, name="bench-bare-create"),
+    path("bench/computed/list/<slug:name>/", computed_list, name="bench-computed-list"),
+    path("bench/computed/create/", computed_create, name="bench-computed-create"),
     *portal_urlpatterns,
 ]
