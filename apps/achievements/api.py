@@ -16,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from apps.accounts.models import Organisation
+from apps.accounts.permissions import ActionPolicyMixin
 from apps.accounts.policies import actor_for
 from apps.achievements import policies as listing_policies
 from apps.achievements import selectors, services
@@ -375,8 +376,10 @@ class _TransitionActions:
         AchievementInputSerializer,
     )
 )
-class AchievementViewSet(_TransitionActions, _ListingViewSet):
+class AchievementViewSet(ActionPolicyMixin, _TransitionActions, _ListingViewSet):
     """S&T achievements: public ones for anyone; the caller's own and their area's too when signed in."""
+
+    action_policies = {"create": "achievement.publish"}
 
     model = Achievement
     kind = "achievement"
@@ -396,8 +399,10 @@ class AchievementViewSet(_TransitionActions, _ListingViewSet):
 @extend_schema_view(
     **_listing_schema("needs", NEED_PARAMETERS, PublicNeedSerializer, NeedSerializer, NeedInputSerializer)
 )
-class NeedViewSet(_TransitionActions, _ListingViewSet):
+class NeedViewSet(ActionPolicyMixin, _TransitionActions, _ListingViewSet):
     """Technology needs of enterprises."""
+
+    action_policies = {"create": "need.publish"}
 
     model = Need
     kind = "need"
@@ -468,8 +473,10 @@ DEAL_TRANSITION = {200: DealSerializer, **ERRORS, 409: CONFLICT}
         tags=["deals"], request=DealExpressSerializer, responses={201: DealSerializer, **ERRORS, 409: CONFLICT}
     ),
 )
-class DealViewSet(viewsets.GenericViewSet):
+class DealViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     """The deal pipeline: interest → answer → meeting → registered contract."""
+
+    action_policies = {"create": "deal.express"}
 
     serializer_class = DealSerializer
     filter_backends = []

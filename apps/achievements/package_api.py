@@ -23,6 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.accounts import policies
+from apps.accounts.permissions import ActionPolicyMixin
 from apps.achievements import packages
 from apps.achievements.models import (
     Achievement,
@@ -181,8 +182,10 @@ def _publisher_for(request, publisher_id):
         responses={200: PackageDetailSerializer, **ERRORS, **CONFLICT},
     ),
 )
-class PackageViewSet(BinaryErrorsAsJsonMixin, viewsets.GenericViewSet):
+class PackageViewSet(ActionPolicyMixin, BinaryErrorsAsJsonMixin, viewsets.GenericViewSet):
     """Published packages for anyone; the packages they manage for the province and the city bureaus."""
+
+    action_policies = {"create": "package.manage"}
 
     serializer_class = PackageSerializer
     filter_backends = []  # the selector filters

@@ -16,7 +16,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from apps.accounts import policies
 from apps.accounts.models import Organisation
+from apps.accounts.permissions import ActionPolicyMixin
 from apps.accounts.policies import actor_for
 from apps.achievements.selectors import listings_for_contract
 from apps.contracts import policies as contract_policies
@@ -287,8 +289,10 @@ def _seller_for(request, seller_id) -> Organisation:
         responses={200: ContractSerializer, **ERRORS, 409: ErrorSerializer},
     ),
 )
-class ContractViewSet(viewsets.GenericViewSet):
+class ContractViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     """Technology contracts the caller may see: their organisation's, their office's, their region's."""
+
+    action_policies = {"create": "contract.create"}
 
     filterset_class = ContractFilter
     filter_backends = []  # the selector applies ContractFilter itself
@@ -331,6 +335,7 @@ class ContractViewSet(viewsets.GenericViewSet):
 
     def update(self, request, pk=None):
         contract = self.get_object()
+        services.contract_action_check(request.user, "update", contract)
         serializer = ContractInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_update(actor=request.user, contract=contract, data=serializer.to_input())
@@ -343,6 +348,7 @@ class ContractViewSet(viewsets.GenericViewSet):
     def attachment(self, request, pk=None):
         """Upload the signed contract text (PDF only, size-limited) to a draft."""
         contract = self.get_object()
+        services.contract_action_check(request.user, "attach", contract)
         serializer = AttachmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_attach(
@@ -355,6 +361,7 @@ class ContractViewSet(viewsets.GenericViewSet):
     def submit(self, request, pk=None):
         """Send the draft to a registration office covering the seller (choose one if several do)."""
         contract = self.get_object()
+        services.contract_action_check(request.user, "submit", contract)
         serializer = SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         office = None
@@ -369,8 +376,9 @@ class ContractViewSet(viewsets.GenericViewSet):
         contract = services.contract_submit(actor=request.user, contract=contract, office=office)
         return self._detail(contract)
 
-    def _noted(self, request, service, serializer_class=NoteSerializer, **extra):
+    def _noted(self, request, action, service, serializer_class=NoteSerializer, **extra):
         contract = self.get_object()
+        services.contract_action_check(request.user, action, contract)
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = service(actor=request.user, contract=contract, **serializer.validated_data, **extra)
@@ -380,7 +388,7 @@ class ContractViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Withdraw a draft or a submission not yet accepted."""
-        return self._noted(request, services.contract_withdraw)
+        return self._noted(request, "withdraw", services.contract_withdraw)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES, tags=["contracts"])
     @action(detail=True, methods=["post"])
@@ -393,37 +401,37 @@ class ContractViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
         """Return the contract to the seller for correction (a note is required)."""
-        return self._noted(request, services.contract_return)
+        return self._noted(request, "return", services.contract_return)
 
     @extend_schema(request=ContractReasonSerializer, responses=TRANSITION_RESPONSES, tags=["contracts"])
     @action(detail=True, methods=["post"])
     def refuse(self, request, pk=None):
         """不予登记, with a code of the ``refusal_reason`` list (``other`` needs a note)."""
-        return self._noted(request, services.contract_refuse, ContractReasonSerializer)
+        return self._noted(request, "refuse", services.contract_refuse, ContractReasonSerializer)
 
     @extend_schema(request=RegisterSerializer, responses=TRANSITION_RESPONSES, tags=["contracts"])
     @action(detail=True, methods=["post"])
     def register(self, request, pk=None):
         """Accredit and register; from the threshold of the rule version on, the contract goes to a second review."""
-        return self._noted(request, services.contract_register, RegisterSerializer)
+        return self._noted(request, "register", services.contract_register, RegisterSerializer)
 
     @extend_schema(request=NoteSerializer, responses=TRANSITION_RESPONSES, tags=["contracts"])
     @action(detail=True, methods=["post"], url_path="approve-second-review")
     def approve_second_review(self, request, pk=None):
         """A large-amount approver registers a contract in second review."""
-        return self._noted(request, services.contract_approve_second_review)
+        return self._noted(request, "approve_second_review", services.contract_approve_second_review)
 
     @extend_schema(request=NoteSerializer, responses=TRANSITION_RESPONSES, tags=["contracts"])
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """注销: the seller cancels a registration (a reason is required)."""
-        return self._noted(request, services.contract_cancel)
+        return self._noted(request, "cancel", services.contract_cancel)
 
     @extend_schema(request=ContractReasonSerializer, responses=TRANSITION_RESPONSES, tags=["contracts"])
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         """撤销: the office revokes a registration, with a code of the ``revocation_reason`` list."""
-        return self._noted(request, services.contract_revoke, ContractReasonSerializer)
+        return self._noted(request, "revoke", services.contract_revoke, ContractReasonSerializer)
 
     @extend_schema(request=None, responses={201: ContractSerializer, **TRANSITION_RESPONSES}, tags=["contracts"])
     @action(detail=True, methods=["post"])
@@ -449,6 +457,7 @@ class ContractViewSet(viewsets.GenericViewSet):
             return Response(
                 IncomeSerializer(selectors.income_list(actor=request.user, contract=contract), many=True).data
             )
+        services.contract_action_check(request.user, "income", contract)
         serializer = IncomeFileSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         income = services.income_file(actor=request.user, contract=contract, **serializer.validated_data)
@@ -476,24 +485,23 @@ class IncomeViewSet(viewsets.GenericViewSet):
             or not selectors.contract_list(actor=self.request.user).filter(pk=income.contract_id).exists()
         ):
             raise NotFound()
+        policies.check(self.request.user, "contract.review", income.contract)  # before the input is read
         return income
 
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
+        income = self._income(pk)
         serializer = IncomeConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        income = services.income_decide(
-            actor=request.user, income=self._income(pk), confirm=True, **serializer.validated_data
-        )
+        income = services.income_decide(actor=request.user, income=income, confirm=True, **serializer.validated_data)
         return Response(IncomeSerializer(income).data)
 
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
+        income = self._income(pk)
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        income = services.income_decide(
-            actor=request.user, income=self._income(pk), confirm=False, **serializer.validated_data
-        )
+        income = services.income_decide(actor=request.user, income=income, confirm=False, **serializer.validated_data)
         return Response(IncomeSerializer(income).data)
 
 
@@ -542,13 +550,15 @@ class ContractCertificateApi(BinaryErrorsAsJsonMixin, APIView):
     responses={202: ImportJobSerializer, **ERRORS},
     tags=["contracts"],
 )
-class ContractImportApi(APIView):
+class ContractImportApi(ActionPolicyMixin, APIView):
     """Import contracts registered outside Hebei (xlsx or CSV, docs/contract-exchange.md): all or nothing.
 
     The file is imported in the background: the answer is 202 with the job, whose ``url`` tells
     its ``status`` (queued, running, done, rejected, failed), the counts, and for a rejected file
     every bad row with its row number, column and message.
     """
+
+    action_policies = {"post": "contract.import"}
 
     parser_classes = [MultiPartParser]
 

@@ -539,6 +539,26 @@ def _illegal(contract: Contract, action: str) -> Conflict:
     )
 
 
+# The policy of every action on a contract: the transitions', and those that are not transitions.
+ACTION_POLICIES = {
+    **{action: policy for action, (_sources, _target, policy) in CONTRACT_TRANSITIONS.items()},
+    "update": "contract.edit",
+    "attach": "contract.edit",
+    "change": "contract.edit",
+    "income": "contract.edit",
+    "approve": "contract.approve",  # the pages' name of approve_second_review
+}
+
+
+def contract_action_check(actor, action: str, contract: Contract) -> None:
+    """Refuse ``action`` on ``contract`` to an actor its policy does not allow, before any input is read.
+
+    The services check it again; the API and the pages call this first, so that a user who may not
+    act gets 403, not the validation errors of a form that was never theirs to fill.
+    """
+    policies.check(actor, ACTION_POLICIES[action], contract)
+
+
 def _begin(actor, contract: Contract, action: str) -> Contract:
     """Check the policy, lock the row and check the state on it; call inside a transaction."""
     sources, _target, policy = CONTRACT_TRANSITIONS[action]

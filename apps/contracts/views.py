@@ -533,6 +533,7 @@ def contract_action(request, pk, action):
     if action not in ACTIONS:
         raise Http404
     contract = selectors.contract_get(actor=request.user, pk=pk)
+    services.contract_action_check(request.user, action, contract)
     form_key = action
     offices = selectors.offices_for_seller(contract.seller) if action == "submit" and contract.seller else None
     form = _action_form(form_key, contract, request.POST, offices=offices)
@@ -571,6 +572,7 @@ def income_decide(request, pk, income_pk, decision):
     income = selectors.income_list(actor=request.user, contract=contract).filter(pk=income_pk).first()
     if income is None:
         raise Http404
+    policies.check(request.user, "contract.review", contract)  # before the form is read
     form = IncomeConfirmForm(request.POST) if decision == "confirm" else RequiredNoteForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.permissions import ActionPolicyMixin
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
 from apps.core.api import ErrorSerializer
 
@@ -55,11 +56,13 @@ class BrokerExportApi(BinaryErrorsAsJsonMixin, APIView):
     responses={200: BrokerImportResultSerializer, **ERRORS},
     tags=["institutions"],
 )
-class BrokerImportApi(APIView):
+class BrokerImportApi(ActionPolicyMixin, APIView):
     """Import a list of brokers (xlsx or CSV, docs/institutions-exchange.md), the province only: all or nothing.
 
     The answer is 200 with the counts, or 400 ``import_rejected`` with every bad row (row, column, message).
     """
+
+    action_policies = {"post": "broker.manage"}
 
     parser_classes = [MultiPartParser]
 

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from apps.accounts import policies
 from apps.accounts.models import Organisation
+from apps.accounts.permissions import ActionPolicyMixin
 from apps.accounts.policies import actor_for
 from apps.contracts.models import Contract
 from apps.core.api import ErrorSerializer
@@ -194,8 +195,10 @@ ALLOCATIONS_REQUEST = {
     ),
     update=extend_schema(tags=["subsidies"], request=SubsidyProgrammeInputSerializer, responses=PROGRAMME_RESPONSES),
 )
-class SubsidyProgrammeViewSet(viewsets.GenericViewSet):
+class SubsidyProgrammeViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     """Subsidy programmes: who may apply, for what, in which window, under which rules and budget."""
+
+    action_policies = {"create": "subsidy.decide"}
 
     serializer_class = SubsidyProgrammeSerializer
     filter_backends = []
@@ -519,8 +522,10 @@ OBJECTION_PATH = OpenApiParameter("objection_id", int, OpenApiParameter.PATH)
     ),
     update=extend_schema(tags=["subsidies"], request=SubsidyApplicationInputSerializer, responses=TRANSITION_RESPONSES),
 )
-class SubsidyApplicationViewSet(viewsets.GenericViewSet):
+class SubsidyApplicationViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     """Applications the caller may see: their organisation's, and (once submitted) those of their area."""
+
+    action_policies = {"create": "subsidy.apply"}
 
     serializer_class = SubsidyApplicationSerializer
     filter_backends = []  # ApplicationFilter is applied by the selector
