@@ -1,0 +1,324 @@
+"""Every endpoint of the URL configuration, called as every role and anonymously, against ``access_matrix.MATRIX``.
+
+The endpoints are read from the URL resolver, not listed by hand: an endpoint that the matrix does
+not name (nor ``NOT_YET_PROBED``) fails ``test_every_endpoint_has_an_entry``, so a new view cannot
+ship without someone deciding who may call it. The Django admin is left out: its own test below
+checks that only staff reach any of it.
+
+The world is the demo data (``load_demo`` without the KPI history): one account per role in
+Shijiazhuang, a second enterprise in Tangshan, and their contracts. Each endpoint is called with
+each method its view answers (from the view class; for function views GET, or what a 405 allows),
+with an empty body, inside a savepoint rolled back after the call, so no call sees another's
+writes. An answer is *allowed* when the request reached the view's own work (2xx, 3xx other than
+to the login page, 400 for the empty body, 405, 409), *denied* on 401, 403, 404 or a redirect to
+the login page, and an error on any 5xx, which fails whatever the matrix says.
+
+Object endpoints are called on named probes (``PROBES``): the demo enterprise's own registered
+contract and draft, and a registered contract of another city's enterprise, so that the matrix
+says who reaches their own and who reaches another organisation's.
+
+To draft entries for a new endpoint, run this module with ``HEBTT_MATRIX_OBSERVED=<file>``: the
+observed answers are written there in the matrix's syntax, to be read and decided, not pasted.
+"""
+
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+
+from tests.security.access_matrix import ACTORS, MATRIX, NOT_YET_PROBED
+
+USERNAMES = {
+    "province": "demo_province",
+    "city": "demo_city",
+    "county": "demo_county",
+    "registrar": "demo_registrar",
+    "approver": "demo_approver",
+    "enterprise": "demo_enterprise",
+    "enterprise2": "demo_enterprise2",
+    "university": "demo_university",
+    "institution": "demo_institution",
+    "broker": "demo_broker",
+}
+METHODS = ("get", "post", "put", "patch", "delete")
+FORMAT_SUFFIX = re.compile(r"\\\.\(\?P<format>")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    route: str
+    callback: object
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"<(?:\w+:)?(\w+)>", self.route))
+
+    def methods(self) -> tuple[str, ...] | None:
+        """The methods its view class answers; None for a function view (found by calling it)."""
+        actions = getattr(self.callback, "actions", None)  # a DRF viewset's method -> action map
+        if actions:
+            return tuple(method for method in METHODS if method in actions)
+        view_class = getattr(self.callback, "cls", None) or getattr(self.callback, "view_class", None)
+        if view_class is not None:
+            return tuple(method for method in METHODS if hasattr(view_class, method))
+        return None
+
+
+def endpoints() -> dict[str, Endpoint]:
+    """Every named endpoint but the admin's, once (DRF's format-suffix twins are left out)."""
+    found: dict[str, Endpoint] = {}
+
+    def walk(resolver, prefix: str, namespace: str) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                if FORMAT_SUFFIX.search(route) or pattern.name is None:
+                    continue
+                name = namespace + pattern.name
+                found.setdefault(name, Endpoint(name, route, pattern.callback))
+
+    walk(get_resolver(), "", "")
+    return {name: endpoint for name, endpoint in found.items() if not name.startswith("admin:")}
+
+
+# Probes: the objects an endpoint's path parameters name, by label -----------------------------
+
+
+def _world_probes() -> dict[str, dict]:
+    from apps.accounts.models import Organisation
+    from apps.contracts.models import Contract
+
+    own = Organisation.objects.get(memberships__user__username="demo_enterprise")
+    mine = Contract.objects.filter(seller=own, previous__isnull=True).order_by("pk")
+    other = (  # a registered contract of another organisation, outside Shijiazhuang on both sides
+        Contract.objects.filter(status="registered")
+        .exclude(seller=own)
+        .exclude(seller_region__unit_id="130100")
+        .exclude(buyer_region__unit_id="130100")
+        .order_by("pk")
+        .first()
+    )
+    return {
+        "own registered": mine.filter(status="registered").first().pk,
+        "own draft": mine.filter(status="draft").first().pk,
+        "own in second review": mine.filter(status="second_review").first().pk,
+        "other city's registered": other.pk,
+    }
+
+
+CONTRACT_PROBES = ("own registered", "own draft", "own in second review", "other city's registered")
+# Endpoints of the contracts app whose ``pk`` is not a contract's (an import job, an office, an income).
+NOT_CONTRACT_PK = {
+    "contracts:import_job",
+    "contracts:import_report",
+    "contracts:office_edit",
+    "api:contract-import-job",
+    "api:contract-income-confirm",
+    "api:contract-income-reject",
+}
+
+
+def probe_kwargs(endpoint: Endpoint, probes: dict) -> dict[str, dict]:
+    """``{label: kwargs}`` for the endpoint: one call without parameters, else one per probe."""
+    parameters = endpoint.parameters
+    if not parameters:
+        return {"": {}}
+    contracts = endpoint.name.startswith(("contracts:", "api:contract-")) and endpoint.name not in NOT_CONTRACT_PK
+    if parameters == ("pk",) and contracts:
+        return {label: {"pk": probes[label]} for label in CONTRACT_PROBES}
+    if parameters == ("pk", "action") and endpoint.name == "contracts:action":
+        calls = {}
+        for action in ("submit", "withdraw", "accept", "register", "revoke"):
+            for label in CONTRACT_PROBES:
+                calls[f"{label} {action}"] = {"pk": probes[label], "action": action}
+        return calls
+    return {}
+
+
+# The calls ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The demo data, loaded once for the module in a transaction rolled back at its end."""
+    from django.apps import apps
+
+    from apps.accounts.demo import demo_load
+    from apps.core.services import reference_data_load
+    from apps.kpi.demo import kpi_demo_load
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            reference_data_load()
+            demo_load(password="Matrix-Password-42", reset_passwords=False)
+            for config in apps.get_app_configs():
+                if config.label == "kpi":
+                    kpi_demo_load(history=False)
+                elif loader := getattr(config, "load_demo_data", None):
+                    loader()
+            users = {actor: get_user_model().objects.get(username=name) for actor, name in USERNAMES.items()}
+            tokens = {actor: Token.objects.get_or_create(user=user)[0].key for actor, user in users.items()}
+            yield {"users": users, "tokens": tokens, "probes": _world_probes()}
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _client(world, actor: str, *, api: bool) -> Client:
+    client = Client(HTTP_ACCEPT="application/json" if api else "text/html")
+    if actor == "anonymous":
+        return client
+    if api:  # a token: session authentication would refuse every unsafe call for want of a CSRF token
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {world['tokens'][actor]}"
+    else:
+        client.force_login(world["users"][actor])
+    return client
+
+
+def _call(client: Client, method: str, path: str, *, api: bool):
+    """One call, its writes rolled back."""
+    with transaction.atomic():
+        if method in ("get", "delete"):
+            response = getattr(client, method)(path)
+        elif api:
+            response = getattr(client, method)(path, data="{}", content_type="application/json")
+        else:
+            response = getattr(client, method)(path, data={})
+        transaction.set_rollback(True)
+    return response
+
+
+def outcome(response) -> str:
+    code = response.status_code
+    if code >= 500:
+        return "error"
+    if code in (401, 403, 404):
+        return "deny"
+    if code in (301, 302, 303) and "/accounts/login/" in response.get("Location", ""):
+        return "deny"
+    return "allow"
+
+
+def observe(world, endpoint: Endpoint) -> dict[tuple[str, str], set[str]]:
+    """``{(method, probe): actors allowed}``, and every 5xx as an AssertionError."""
+    observed: dict[tuple[str, str], set[str]] = {}
+    errors = []
+    clients = {actor: _client(world, actor, api=endpoint.is_api) for actor in ACTORS}
+    for label, kwargs in probe_kwargs(endpoint, world["probes"]).items():
+        path = reverse(endpoint.name, kwargs=kwargs)
+        methods = endpoint.methods()
+        if methods is None:  # a function view: GET, or what its 405 says it allows
+            answer = _call(clients["province"], "get", path, api=endpoint.is_api)
+            allowed = answer.get("Allow", "") if answer.status_code == 405 else ""
+            methods = tuple(m.strip().lower() for m in allowed.split(",") if m.strip()) or ("get",)
+            methods = tuple(m for m in methods if m in METHODS) or ("get",)
+        for method in methods:
+            allowed_actors = set()
+            for actor in ACTORS:
+                response = _call(clients[actor], method, path, api=endpoint.is_api)
+                result = outcome(response)
+                if result == "error":
+                    errors.append(f"{method.upper()} {path} as {actor}: {response.status_code}")
+                elif result == "allow":
+                    allowed_actors.add(actor)
+            observed[(method.upper(), label)] = allowed_actors
+    if errors:
+        raise AssertionError("server errors:\n" + "\n".join(errors))
+    return observed
+
+
+def _expected(entry: dict) -> dict[tuple[str, str], set[str]]:
+    expected = {}
+    for method, allowed in entry.items():
+        if isinstance(allowed, dict):
+            for label, actors in allowed.items():
+                expected[(method, label)] = set(actors)
+        else:
+            expected[(method, "")] = set(allowed)
+    return expected
+
+
+def _matrix_syntax(name: str, observed: dict) -> str:
+    by_method: dict[str, dict[str, set]] = {}
+    for (method, label), actors in observed.items():
+        by_method.setdefault(method, {})[label] = actors
+
+    def actors_text(actors):
+        return "{" + ", ".join(f'"{a}"' for a in ACTORS if a in actors) + "}" if actors else "NOBODY"
+
+    lines = [f'    "{name}": {{']
+    for method, labels in by_method.items():
+        if list(labels) == [""]:
+            lines.append(f'        "{method}": {actors_text(labels[""])},')
+        else:
+            lines.append(f'        "{method}": {{')
+            lines.extend(f'            "{label}": {actors_text(actors)},' for label, actors in labels.items())
+            lines.append("        },")
+    lines.append("    },")
+    return "\n".join(lines)
+
+
+ALL_ENDPOINTS = endpoints()
+PROBED = sorted(name for name in ALL_ENDPOINTS if name not in NOT_YET_PROBED)
+
+
+@pytest.mark.parametrize("name", PROBED)
+def test_who_reaches_each_endpoint(world, db, name):
+    endpoint = ALL_ENDPOINTS[name]
+    observed = observe(world, endpoint)
+    if path := os.environ.get("HEBTT_MATRIX_OBSERVED"):
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(_matrix_syntax(name, observed) + "\n")
+    assert name in MATRIX, f"{name} has no entry in tests/security/access_matrix.py:\n{_matrix_syntax(name, observed)}"
+    expected = _expected(MATRIX[name])
+    differences = []
+    for key in sorted(set(expected) | set(observed)):
+        want, got = expected.get(key), observed.get(key)
+        if want != got:
+            call = " ".join(part for part in key if part)
+            if want is None or got is None:
+                differences.append(f"{call}: expected {want}, observed {got}")
+            else:
+                differences.append(
+                    f"{call}: allowed but not expected {sorted(got - want)}; denied but expected {sorted(want - got)}"
+                )
+    assert not differences, f"{name} ({endpoint.route}):\n" + "\n".join(differences)
+
+
+def test_every_endpoint_has_an_entry():
+    names = set(ALL_ENDPOINTS)
+    assert not names - set(MATRIX) - set(NOT_YET_PROBED), "endpoints without an entry in access_matrix.py"
+    assert not (set(MATRIX) | set(NOT_YET_PROBED)) - names, "entries for endpoints that no longer exist"
+    assert not set(MATRIX) & set(NOT_YET_PROBED), "an endpoint both probed and not yet probed"
+    unprobed = {name for name in MATRIX if ALL_ENDPOINTS[name].parameters and not probe_kwargs_known(name)}
+    assert not unprobed, f"entries whose path parameters no probe fills: {sorted(unprobed)}"
+
+
+def probe_kwargs_known(name: str) -> bool:
+    dummy = dict.fromkeys(CONTRACT_PROBES, 1)
+    return bool(probe_kwargs(ALL_ENDPOINTS[name], dummy))
+
+
+def test_only_staff_reach_the_admin(world, db):
+    anonymous = Client()
+    assert anonymous.get(reverse("admin:index")).status_code == 302
+    for actor in ACTORS[1:]:
+        client = _client(world, actor, api=False)
+        response = client.get(reverse("admin:index"))
+        assert response.status_code == 302 and "/login/" in response["Location"], actor
