@@ -593,7 +593,7 @@ def main(argv=None) -> int:
             print(
                 f"| {label}{suffix} | {real['rps']:,.1f} | {real['p50']:.1f} ms | {real['p99']:.1f} ms | "
                 f"{real['failures']} | {real['rps'] / bare['rps']:.1%} | "
-                f"{'—' if side == 'computed' else f'{ratio:.1%}'} | {verdict} |"
+                f"{'—' if side in ('auth', 'computed') else f'{ratio:.1%}'} | {verdict} |"
             )
             if kind == "create" and side == "real":
                 print(f"  (create: {real['requests']:,} responses counted by wrk, {real['created']:,} drafts written)")
@@ -612,7 +612,7 @@ def main(argv=None) -> int:
             total = real["app_ms"] + (real["db_ms"] or 0)
             print(
                 f"| {label}{suffix} | {real['app_ms']:.2f} ms | {db} | "
-                f"{'—' if side in ('bare', 'computed') else f'{computed_total / total:.1%}'} |"
+                f"{'—' if side in ('bare', 'auth', 'computed') else f'{computed_total / total:.1%}'} |"
             )
     if failed:
         print("FAILURES: non-2xx/3xx responses or socket errors (the `failures` column: the endpoint / its bare view)")
