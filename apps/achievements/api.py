@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from apps.accounts import policies
 from apps.accounts.models import Organisation
 from apps.accounts.permissions import ActionPolicyMixin
 from apps.accounts.policies import actor_for
@@ -285,6 +286,7 @@ class _ListingViewSet(viewsets.GenericViewSet):
 
     def update(self, request, pk=None):
         listing = self.get_object()
+        policies.check(request.user, f"{self.kind}.publish", listing)  # before the body is read
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         listing = services.listing_update(actor=request.user, listing=listing, data=serializer.to_input())
@@ -301,6 +303,7 @@ class _ListingViewSet(viewsets.GenericViewSet):
 
     def _files(self, request):
         listing = self.get_object()
+        policies.check(request.user, f"{self.kind}.publish", listing)  # before the body is read
         serializer = FileUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = services.listing_file_add(

@@ -24,6 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts import policies
 from apps.accounts.models import Organisation
 from apps.accounts.policies import actor_for
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
@@ -230,6 +231,7 @@ class InstitutionViewSet(viewsets.GenericViewSet):
 
     def update(self, request, pk=None):
         institution = self.get_object()
+        policies.check(request.user, "institution.apply", institution)  # before the body is read
         serializer = InstitutionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         institution = services.institution_update(

@@ -235,6 +235,7 @@ class SubsidyProgrammeViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
 
     def update(self, request, pk=None):
         programme = self.get_object()
+        policies.check(request.user, "subsidy.decide", programme)  # before the body is read
         serializer = SubsidyProgrammeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         programme = services.programme_save(actor=request.user, data=serializer.to_input(), programme=programme)
@@ -261,6 +262,7 @@ class SubsidyProgrammeViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     def rules(self, request, pk=None):
         """The province adds an award rule from a date of effect; rules in use never change."""
         programme = self.get_object()
+        policies.check(request.user, "subsidy.decide", programme)  # before the body is read
         serializer = SubsidyRuleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rule = services.programme_rule_add(actor=request.user, programme=programme, data=serializer.to_input())
@@ -271,6 +273,7 @@ class SubsidyProgrammeViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     def allocations(self, request, pk=None):
         """The province sets units' allocations; units not named keep theirs. The sum stays within the budget."""
         programme = self.get_object()
+        policies.check(request.user, "subsidy.decide", programme)  # before the body is read
         amounts = serializers.DictField(child=serializers.DecimalField(**MONEY)).run_validation(request.data)
         services.allocations_set(actor=request.user, programme=programme, amounts=amounts)
         return self._detail(programme)
@@ -563,6 +566,7 @@ class SubsidyApplicationViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
 
     def update(self, request, pk=None):
         application = self.get_object()
+        policies.check(request.user, "subsidy.apply", application)  # before the body is read
         serializer = SubsidyApplicationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         application = services.application_update(
@@ -654,6 +658,7 @@ class SubsidyApplicationViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     def files(self, request, pk=None):
         """The applicant adds evidence (a PDF) while the application is a draft or returned."""
         application = self.get_object()
+        policies.check(request.user, "subsidy.apply", application)  # before the body is read
         serializer = SubsidyFileUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = services.application_file_add(
@@ -673,6 +678,7 @@ class SubsidyApplicationViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     def payments(self, request, pk=None):
         """The province records a payment; the application closes when the award is paid in full."""
         application = self.get_object()
+        policies.check(request.user, "subsidy.decide", application)  # before the body is read
         serializer = SubsidyPaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         payment = services.payment_record(actor=request.user, application=application, **serializer.validated_data)
@@ -688,6 +694,7 @@ class SubsidyApplicationViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
         """Anyone signed in, except the applicant, objects to an application in public notice."""
         # The objector usually cannot see the application otherwise: the notice makes it reachable.
         application = selectors.public_notice().filter(pk=pk).first() or self.get_object()
+        policies.check(request.user, "subsidy.object", application)  # before the body is read
         serializer = SubsidyObjectionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         objection = services.objection_file(
