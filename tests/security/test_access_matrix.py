@@ -98,11 +98,26 @@ def endpoints() -> dict[str, Endpoint]:
 # Probes: the objects an endpoint's path parameters name, by label -----------------------------
 
 
-def _world_probes() -> dict[str, dict]:
+def _copy_as_draft(listing):
+    """A draft copy of a published listing of the same publisher: one that only its own may see."""
+    listing.pk = None
+    listing.id = None
+    listing.status = "draft"
+    listing.external_id = ""
+    listing.save()
+    return listing
+
+
+def _world_probes() -> dict[str, dict[str, dict]]:
+    """``{probe set: {label: path kwargs}}`` from the demo world."""
     from apps.accounts.models import Organisation
+    from apps.achievements.models import Achievement, Need
     from apps.contracts.models import Contract
+    from apps.institutions.models import Institution
+    from apps.subsidies.models import Application, Programme
 
     own = Organisation.objects.get(memberships__user__username="demo_enterprise")
+    other_org = Organisation.objects.get(memberships__user__username="demo_enterprise2")
     mine = Contract.objects.filter(seller=own, previous__isnull=True).order_by("pk")
     other = (  # a registered contract of another organisation, outside Shijiazhuang on both sides
         Contract.objects.filter(status="registered")
@@ -112,15 +127,46 @@ def _world_probes() -> dict[str, dict]:
         .order_by("pk")
         .first()
     )
+    university = Organisation.objects.get(memberships__user__username="demo_university")
+    published = Achievement.objects.filter(publisher=university, status="published").order_by("pk")
+    need = Need.objects.filter(publisher=own, status="published").order_by("pk")
+    host = Organisation.objects.get(memberships__user__username="demo_institution")
+    applications = Application.objects.filter(applicant=own).order_by("pk")
     return {
-        "own registered": mine.filter(status="registered").first().pk,
-        "own draft": mine.filter(status="draft").first().pk,
-        "own in second review": mine.filter(status="second_review").first().pk,
-        "other city's registered": other.pk,
+        "contract": {
+            "own registered": {"pk": mine.filter(status="registered").first().pk},
+            "own draft": {"pk": mine.filter(status="draft").first().pk},
+            "own in second review": {"pk": mine.filter(status="second_review").first().pk},
+            "other city's registered": {"pk": other.pk},
+        },
+        "achievement": {
+            "university's published": {"pk": published.first().pk},
+            "university's draft": {"pk": _copy_as_draft(published.last()).pk},
+        },
+        "need": {
+            "enterprise's published": {"pk": need.first().pk},
+            "enterprise's draft": {"pk": _copy_as_draft(need.last()).pk},
+        },
+        "institution": {
+            "Shijiazhuang's active": {"pk": Institution.objects.get(status="active", region_id="130102").pk},
+            "Tangshan's active": {"pk": Institution.objects.get(status="active", region__unit_id="130200").pk},
+            "institution's submitted": {"pk": Institution.objects.get(host=host).pk},
+        },
+        "application": {
+            "enterprise's in notice": {"pk": applications.get(status="in_notice").pk},
+            "enterprise's draft": {"pk": applications.get(status="draft").pk},
+        },
+        "programme": {"open": {"pk": Programme.objects.filter(status="open").order_by("pk").first().pk}},
+        "organisation": {"enterprise's": {"pk": own.pk}, "Tangshan enterprise's": {"pk": other_org.pk}},
+        "unit": {"Shijiazhuang": {"code": "130100"}, "Tangshan": {"code": "130200"}},
+        "county": {"Zhengding": {"code": "130123"}, "Caofeidian": {"code": "130209"}},
+        "unit year": {
+            "Shijiazhuang 2020": {"unit": "130100", "year": 2020},
+            "Tangshan 2020": {"unit": "130200", "year": 2020},
+        },
     }
 
 
-CONTRACT_PROBES = ("own registered", "own draft", "own in second review", "other city's registered")
 # Endpoints of the contracts app whose ``pk`` is not a contract's (an import job, an office, an income).
 NOT_CONTRACT_PK = {
     "contracts:import_job",
@@ -130,23 +176,67 @@ NOT_CONTRACT_PK = {
     "api:contract-income-confirm",
     "api:contract-income-reject",
 }
+# The probe set of the other endpoints with path parameters, by name or by name prefix.
+PROBE_SETS = {
+    "achievements:detail": "achievement",
+    "achievements:edit": "achievement",
+    "achievements:matches": "achievement",
+    "achievements:express": "achievement",
+    "achievements:file_add": "achievement",
+    "api:achievement-": "achievement",
+    "achievements:need_detail": "need",
+    "achievements:need_edit": "need",
+    "achievements:need_matches": "need",
+    "achievements:need_file_add": "need",
+    "api:need-": "need",
+    "institutions:detail": "institution",
+    "institutions:edit": "institution",
+    "api:institution-": "institution",
+    "subsidies:detail": "application",
+    "subsidies:edit": "application",
+    "subsidies:file_add": "application",
+    "api:subsidy-application-": "application",
+    "subsidies:programme": "programme",
+    "subsidies:programme_allocations": "programme",
+    "subsidies:programme_budget": "programme",
+    "subsidies:programme_edit": "programme",
+    "subsidies:programme_export": "programme",
+    "api:subsidy-programme-": "programme",
+    "accounts:organisation_detail": "organisation",
+    "api:organisation-": "organisation",
+    "kpi:unit": "unit",
+    "kpi:county": "county",
+    "kpi_spreadsheets:download": "unit year",
+    "api:kpi-spreadsheet": "unit year",
+}
+PARAMETERS = {"unit": ("code",), "county": ("code",), "unit year": ("unit", "year")}
+
+
+def probe_set(endpoint: Endpoint) -> str | None:
+    """The name of the probes that fill the endpoint's path parameters, if any do."""
+    if endpoint.name.startswith(("contracts:", "api:contract-")) and endpoint.name not in NOT_CONTRACT_PK:
+        return "contract" if endpoint.parameters in (("pk",), ("pk", "action")) else None
+    for key, name in PROBE_SETS.items():
+        matches = endpoint.name == key or (key.endswith("-") and endpoint.name.startswith(key))
+        if matches and endpoint.parameters == PARAMETERS.get(name, ("pk",)):
+            return name
+    return None
 
 
 def probe_kwargs(endpoint: Endpoint, probes: dict) -> dict[str, dict]:
     """``{label: kwargs}`` for the endpoint: one call without parameters, else one per probe."""
-    parameters = endpoint.parameters
-    if not parameters:
+    if not endpoint.parameters:
         return {"": {}}
-    contracts = endpoint.name.startswith(("contracts:", "api:contract-")) and endpoint.name not in NOT_CONTRACT_PK
-    if parameters == ("pk",) and contracts:
-        return {label: {"pk": probes[label]} for label in CONTRACT_PROBES}
-    if parameters == ("pk", "action") and endpoint.name == "contracts:action":
-        calls = {}
-        for action in ("submit", "withdraw", "accept", "register", "revoke"):
-            for label in CONTRACT_PROBES:
-                calls[f"{label} {action}"] = {"pk": probes[label], "action": action}
-        return calls
-    return {}
+    name = probe_set(endpoint)
+    if name is None:
+        return {}
+    if endpoint.name == "contracts:action":
+        return {
+            f"{label} {action}": {**kwargs, "action": action}
+            for action in ("submit", "withdraw", "accept", "register", "revoke")
+            for label, kwargs in probes["contract"].items()
+        }
+    return dict(probes[name])
 
 
 # The calls ---------------------------------------------------------------------------------------
@@ -311,8 +401,7 @@ def test_every_endpoint_has_an_entry():
 
 
 def probe_kwargs_known(name: str) -> bool:
-    dummy = dict.fromkeys(CONTRACT_PROBES, 1)
-    return bool(probe_kwargs(ALL_ENDPOINTS[name], dummy))
+    return probe_set(ALL_ENDPOINTS[name]) is not None
 
 
 def test_only_staff_reach_the_admin(world, db):
