@@ -32,6 +32,7 @@ from apps.accounts.policies import actor_for
 from apps.achievements import services
 from apps.achievements.models import Achievement, AchievementStatus, IPStatus, ListingStep, Need, NeedStatus
 from apps.achievements.selectors import public_achievements, public_needs
+from apps.core import xlsx
 from apps.core.errors import InvalidInput, PermissionDenied
 from apps.core.models import Code, CodeList, Region
 from apps.core.validators import normalise_credit_code
@@ -375,6 +376,7 @@ def listings_export_xlsx(*, queryset_achievements, queryset_needs, exported_at: 
                 cell = sheet.cell(row=line, column=column, value=_cell_text(record[spec.key]))
                 cell.number_format = "@"
     out = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(out)
     return out.getvalue()
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from apps.achievements import packages
 from apps.achievements.models import CatalogueEdition, Package
 from apps.contracts.exports import _header, _label
+from apps.core import xlsx
 from apps.core.models import CodeList
 
 CATALOGUE_COLUMNS = (
@@ -55,6 +56,7 @@ def _finish(workbook, sheet, columns, last_row: int) -> bytes:
 
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last_row, 1)}"
     out = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(out)
     return out.getvalue()
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 from apps.accounts import policies
 from apps.contracts.models import ZERO, Contract, IncomeConfirmation, IncomeStatus, RuleVersion
 from apps.contracts.services import LICENSING_TYPE, rule_version_in_force
+from apps.core import xlsx
 from apps.core.errors import InvalidInput
 from apps.core.models import Code, CodeList
 
@@ -270,6 +271,7 @@ def tax_relief_workbook(*, rows: list[TaxReliefRow], year: int) -> bytes:
     detail.auto_filter.ref = f"A1:{get_column_letter(len(CONTRACT_COLUMNS))}{max(line, 1)}"
 
     out = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(out)
     return out.getvalue()
 
@@ -343,5 +345,6 @@ def unit_summary_workbook(*, rows, year: int) -> bytes:
         ),
     )
     buffer = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(buffer)
     return buffer.getvalue()

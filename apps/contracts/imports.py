@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from apps.accounts import policies
 from apps.contracts.models import Contract, ContractStatus, RuleVersion, WorkflowEvent
 from apps.contracts.services import region_for_code
+from apps.core import xlsx
 from apps.core.errors import DomainError, InvalidInput
 from apps.core.models import Code, CodeList, Country
 from apps.core.validators import normalise_credit_code, validate_credit_code
@@ -864,7 +865,8 @@ def import_error_report_csv(errors) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["row", "column", "message"])
-    writer.writerows(errors)
+    # A message may quote the cell a user wrote: no formula for the spreadsheet program that opens it.
+    writer.writerows([xlsx.safe_text(value) for value in row] for row in errors)
     return out.getvalue()
 
 

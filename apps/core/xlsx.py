@@ -10,6 +10,13 @@ Values are ``str``, ``int``, ``Decimal``, ``float``, ``bool``, ``date``/``dateti
 local) or ``None`` (an empty cell). Strings are written inline, as openpyxl's write-only mode
 writes them, with XML escaped and the control characters that XML cannot hold removed. A string
 that starts with ``=`` stays text: only a ``<f>`` element is a formula, and none is written.
+
+Formula injection: a text a user typed (a contract's name, a buyer, a broker) that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be run as a formula by the spreadsheet
+program that opens the export, or become one when someone edits the cell. ``safe_text`` puts an
+apostrophe before such a text; ``cell_xml`` applies it, and ``formulas_neutralise`` applies it to
+every text cell of a workbook before it is saved (the portal writes no formulas of its own, so a
+formula cell can only be such a text that openpyxl took for one).
 """
 
 import datetime
@@ -33,6 +40,25 @@ ROWS_PER_WRITE = 2000
 LETTERS = [get_column_letter(index) for index in range(1, 257)]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value):
+    """``value``, with an apostrophe before a text that a spreadsheet program would take for a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def formulas_neutralise(workbook) -> None:
+    """Make every text (and formula) cell of a workbook (not write-only) a ``safe_text``, before it is saved."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    cell.value = safe_text(cell.value)
+
+
 def _serial(value: datetime.date) -> str:
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
@@ -48,7 +74,7 @@ def cell_xml(ref: str, value, style: str | None = None) -> str:
     if value is None:
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, str):
-        text = escape(ILLEGAL_CHARACTERS.sub("", value))
+        text = escape(ILLEGAL_CHARACTERS.sub("", safe_text(value)))
         space = ' xml:space="preserve"' if text != text.strip() else ""
         return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 
 from apps.accounts import policies
 from apps.contracts.exports import _header, _label
+from apps.core import xlsx
 from apps.core.models import Code, CodeList
 from apps.institutions import selectors
 
@@ -87,6 +88,7 @@ def brokers_workbook(*, brokers) -> bytes:
         sheet.cell(row=line, column=5).number_format = "yyyy-mm-dd"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{line}"
     out = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(out)
     return out.getvalue()
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.contracts.exports import _header, _label
+from apps.core import xlsx
 
 COLUMNS = (
     # (msgid, width); the first eleven are the import's columns (apps.institutions.imports.EXPORT_LABELS)
@@ -73,6 +74,7 @@ def institutions_workbook(*, institutions) -> bytes:
         sheet.cell(row=line, column=5).number_format = "yyyy-mm-dd"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{line}"
     out = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(out)
     return out.getvalue()
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_noop
 
 from apps.accounts import policies
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
+from apps.core import xlsx
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.pagination import page_of
 from apps.institutions import selectors, services
@@ -303,6 +304,7 @@ def _ranking_workbook(*, evaluations, year: int) -> bytes:
         ),
     )
     buffer = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(buffer)
     return buffer.getvalue()
 

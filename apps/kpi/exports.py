@@ -14,6 +14,8 @@ import io
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from apps.core import xlsx
+
 MONEY_FORMAT = "#,##0.00"
 NUMBER_FORMAT = "#,##0.##"
 
@@ -50,6 +52,7 @@ def _write(sheet, row: int, values, money: set[int] = frozenset()) -> None:
 
 def _bytes(workbook) -> bytes:
     buffer = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(buffer)
     return buffer.getvalue()
 

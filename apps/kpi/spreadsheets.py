@@ -179,7 +179,7 @@ class _Writer:
     def cell(self, sheet, value, *, bold=False, title=False, number_format=None):
         from openpyxl.cell import WriteOnlyCell
 
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=xlsx.safe_text(value))
         if bold:
             cell.font = self.bold
         if title:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from apps.accounts import policies
+from apps.core import xlsx
 from apps.core.errors import InvalidInput, PermissionDenied
 from apps.core.selectors import assessment_units
 from apps.kpi import selectors, talent
@@ -61,9 +62,9 @@ def _workbook(rows, labels) -> bytes:
     for row in rows:
         sheet.append(
             [
-                row["seller_name"],
+                xlsx.safe_text(row["seller_name"]),
                 labels.get(row["unit"], row["unit"] or ""),
-                row["contact_name"],
+                xlsx.safe_text(row["contact_name"]),
                 row["contracts"],
                 float(row["income"]),
                 str(CHANNEL_LABELS[row["channel"]]),

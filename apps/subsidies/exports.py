@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.contracts.exports import MONEY_FORMAT, _header, _label
+from apps.core import xlsx
 from apps.core.models import Code, CodeList
 from apps.subsidies.models import ApplicationItem
 
@@ -179,6 +180,7 @@ def applications_workbook(*, programme, applications) -> bytes:
                 cell.number_format = "@"
     items.auto_filter.ref = f"A1:{get_column_letter(len(ITEM_COLUMNS))}{item_line}"
     out = io.BytesIO()
+    xlsx.formulas_neutralise(workbook)
     workbook.save(out)
     return out.getvalue()
 

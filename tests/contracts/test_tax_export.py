@@ -200,3 +200,15 @@ def test_workbook_labels_are_bilingual_in_chinese(seller, patent_contract, confi
     # A translated label carries the English below it, for the tax office.
     assert header[1] == "统一社会信用代码\nUnified social credit code"
     assert header[2] == "地区\nRegion"
+
+
+def test_a_name_typed_as_a_formula_is_text_in_the_workbook(seller, patent_contract, confirm_income, today):
+    from apps.contracts.models import Contract
+
+    Contract.objects.filter(pk=patent_contract.pk).update(name='=HYPERLINK("http://evil.example","打开")')
+    confirm_income(patent_contract, D("6000000.00"), by=seller, year=today.year)
+    rows = tax_relief_rows(actor=seller, year=today.year)
+    workbook = load_workbook(io.BytesIO(tax_relief_workbook(rows=rows, year=today.year)))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert '\'=HYPERLINK("http://evil.example","打开")' in {cell.value for cell in cells}

@@ -49,7 +49,7 @@ def test_rows_go_between_the_first_row_and_the_total_with_the_first_rows_styles(
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[2] == ["N-1", "first", datetime.datetime(2024, 1, 2), 1.5]
     assert values[3] == ["N-2", "A & B <ltd>", datetime.datetime(2024, 2, 29), 1234567.89]
-    assert values[4] == ["N-3", "=1+1", datetime.datetime(2024, 12, 31), 7]  # text, not a formula
+    assert values[4] == ["N-3", "'=1+1", datetime.datetime(2024, 12, 31), 7]  # text, not a formula
     assert sheet["B5"].data_type == "s"
     assert values[5] == ["N-4", " spaced bell ", datetime.datetime(2024, 3, 1, 12, 0), 2.5]
     assert values[6] == ["N-5", None, None, True]
@@ -78,3 +78,44 @@ def test_rows_at_the_end_of_a_sheet_and_unknown_sheets_or_values():
         xlsx.rows_insert(_book(), sheet="nope", at_row=2, rows=[])
     with pytest.raises(TypeError):
         xlsx.rows_insert(_book(), sheet="说明", at_row=2, rows=[[object()]])
+
+
+# Formula injection ---------------------------------------------------------------------------------
+
+INJECTIONS = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"]
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_a_text_that_a_spreadsheet_would_run_gets_an_apostrophe(text):
+    assert xlsx.safe_text(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["河北省科学技术厅", "a=b", "'=already", "", 5, -5, Decimal("-1.5"), None])
+def test_other_values_are_left_as_they_are(value):
+    assert xlsx.safe_text(value) == value
+
+
+def test_a_workbook_keeps_no_formula_and_shows_the_text():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["名称", "金额"])
+    for text in INJECTIONS:
+        sheet.append([text, -5])
+    assert sheet["A2"].data_type == "f"  # what openpyxl makes of it unaided
+    xlsx.formulas_neutralise(workbook)
+    out = io.BytesIO()
+    workbook.save(out)
+    cells = [cell for row in load_workbook(io.BytesIO(out.getvalue())).active.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    # (XML keeps no lone carriage return: it reads back as a line feed.)
+    expected = ["'" + text.replace("\r", "\n") for text in INJECTIONS]
+    assert [cell.value for cell in cells if cell.column == 1][1:] == expected
+    assert {cell.value for cell in cells if cell.column == 2} == {"金额", -5}  # numbers stay numbers
+
+
+def test_rows_inserted_as_xml_are_neutralised_too():
+    rows = [("N-2", "@cmd", datetime.date(2024, 1, 3), Decimal("2")), ("N-3", "+1", None, Decimal("-3"))]
+    content, _written = xlsx.rows_insert(_book(), sheet="明细", at_row=4, rows=iter(rows), styles_row=3)
+    sheet = load_workbook(io.BytesIO(content))["明细"]
+    values = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    assert (values["N-2"][1], values["N-3"][1], values["N-3"][3]) == ("'@cmd", "'+1", -3)
