@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from apps.accounts import selectors, services
+from apps.accounts import policies, selectors, services
 from apps.accounts.filters import OrganisationFilter
 from apps.accounts.forms import ReasonForm, SignUpForm, add_domain_error
 from apps.accounts.policies import may
-from apps.core.errors import DomainError, InvalidInput
+from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.pagination import page_of
 
 PAGE_SIZE = 25
@@ -107,6 +107,8 @@ def organisation_transition(request, pk, action):
     if action not in services.ORGANISATION_TRANSITIONS:
         raise Http404
     organisation = selectors.organisation_get(actor=request.user, pk=pk)
+    # 403 for those who may not, rather than a message on the page they came from.
+    policies.check(request.user, services.TRANSITION_POLICY[action], organisation)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -114,6 +116,8 @@ def organisation_transition(request, pk, action):
             actor=request.user, organisation=organisation, action=action, reason=reason
         )
     except DomainError as error:
+        if isinstance(error, (PermissionDenied, NotFound)):
+            raise
         messages.error(request, str(error.message))
     else:
         messages.success(request, str(TRANSITION_MESSAGES[action]) % {"name": organisation.name})

@@ -210,12 +210,23 @@ PROBE_SETS = {
     "api:kpi-spreadsheet": "unit year",
 }
 PARAMETERS = {"unit": ("code",), "county": ("code",), "unit year": ("unit", "year")}
+# Workflow pages with an action in the path: the probe set, and the actions tried on each probe.
+ACTION_PAGES = {
+    "contracts:action": ("contract", ("submit", "withdraw", "accept", "register", "revoke")),
+    "achievements:action": ("achievement", ("submit", "approve", "withdraw", "take_down")),
+    "achievements:need_action": ("need", ("submit", "approve", "withdraw", "take_down")),
+    "institutions:action": ("institution", ("submit", "recommend", "approve", "suspend")),
+    "subsidies:action": ("application", ("submit", "recommend", "approve", "award")),
+    "accounts:organisation_transition": ("organisation", ("activate", "suspend")),
+}
 
 
 def probe_set(endpoint: Endpoint) -> str | None:
     """The name of the probes that fill the endpoint's path parameters, if any do."""
+    if endpoint.name in ACTION_PAGES:
+        return ACTION_PAGES[endpoint.name][0]
     if endpoint.name.startswith(("contracts:", "api:contract-")) and endpoint.name not in NOT_CONTRACT_PK:
-        return "contract" if endpoint.parameters in (("pk",), ("pk", "action")) else None
+        return "contract" if endpoint.parameters == ("pk",) else None
     for key, name in PROBE_SETS.items():
         matches = endpoint.name == key or (key.endswith("-") and endpoint.name.startswith(key))
         if matches and endpoint.parameters == PARAMETERS.get(name, ("pk",)):
@@ -230,11 +241,11 @@ def probe_kwargs(endpoint: Endpoint, probes: dict) -> dict[str, dict]:
     name = probe_set(endpoint)
     if name is None:
         return {}
-    if endpoint.name == "contracts:action":
+    if endpoint.name in ACTION_PAGES:
         return {
             f"{label} {action}": {**kwargs, "action": action}
-            for action in ("submit", "withdraw", "accept", "register", "revoke")
-            for label, kwargs in probes["contract"].items()
+            for action in ACTION_PAGES[endpoint.name][1]
+            for label, kwargs in probes[name].items()
         }
     return dict(probes[name])
 
