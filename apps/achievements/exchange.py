@@ -454,14 +454,10 @@ _WRONG_TYPE = _WrongType()
 
 
 def _workbook_records(data: bytes) -> tuple[str, dict[str, list[tuple[dict, dict | None]]]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise _format_error(_("The file is not a readable Excel workbook (.xlsx).")) from None
+        workbook = xlsx.workbook_open(data)
+    except xlsx.WorkbookRefused as refused:
+        raise _format_error(refused.message) from None
     try:
         by_name = {name.strip().lower(): name for name in workbook.sheetnames}
         source = ""

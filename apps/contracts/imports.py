@@ -190,16 +190,10 @@ def _read_rows(data: bytes, filename: str) -> list[tuple[int, list]]:
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError):
-        raise InvalidInput(
-            _("The file is not a readable Excel workbook (.xlsx)."), code=IMPORT_FORMAT, field="file"
-        ) from None
+        workbook = xlsx.workbook_open(data)
+    except xlsx.WorkbookRefused as refused:
+        raise InvalidInput(refused.message, code=IMPORT_FORMAT, field="file") from None
     try:
         sheet = workbook.worksheets[0]
         rows = []

@@ -481,16 +481,12 @@ def _number(value) -> Decimal | None:
 
 
 def _open(data: bytes):
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
     if not data.startswith(XLSX_MAGIC):
         raise InvalidInput(_("Upload the assessment workbook as an .xlsx file."), code=RETURN_FORMAT, field="file")
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError):
-        raise InvalidInput(_("The file is not a readable .xlsx workbook."), code=RETURN_FORMAT, field="file") from None
+        workbook = xlsx.workbook_open(data)
+    except xlsx.WorkbookRefused as refused:
+        raise InvalidInput(refused.message, code=RETURN_FORMAT, field="file") from None
     missing = [name for name in (SHEET_COVER, SHEET_RETURN) if name not in workbook.sheetnames]
     if missing:
         workbook.close()

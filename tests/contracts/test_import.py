@@ -432,3 +432,23 @@ def test_doc_json_schema_of_the_contract_form():
     assert set(schema["required"]) == required
     assert schema["properties"]["contract_type"]["enum"] == ["1", "2", "3", "4", "5"]
     assert schema["properties"]["deductions"]["items"]["required"] == ["kind", "description", "amount"]
+
+
+def test_entity_definitions_in_an_uploaded_workbook_are_refused_and_nothing_stored(admin):
+    import zipfile
+
+    source = io.BytesIO(_xlsx([COLUMN_NAMES, [row().get(name, "") for name in COLUMN_NAMES]]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w") as target:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                doctype = b'<!DOCTYPE x [<!ENTITY e "ee">]>'
+                head, declared, rest = content.partition(b"?>")
+                content = head + declared + doctype + rest if declared else doctype + content
+            target.writestr(item, content)
+    before = Contract.objects.count()
+    with pytest.raises(InvalidInput) as caught:
+        run(admin, out.getvalue(), filename="contracts.xlsx")
+    assert caught.value.code == "import_format" and caught.value.message
+    assert Contract.objects.count() == before

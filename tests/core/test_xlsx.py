@@ -119,3 +119,81 @@ def test_rows_inserted_as_xml_are_neutralised_too():
     sheet = load_workbook(io.BytesIO(content))["明细"]
     values = {row[0]: row for row in sheet.iter_rows(values_only=True)}
     assert (values["N-2"][1], values["N-3"][1], values["N-3"][3]) == ("'@cmd", "'+1", -3)
+
+
+# Reading uploads: zip bombs and XML entities ----------------------------------------------------
+
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+)
+
+
+def _plain_workbook() -> bytes:
+    workbook = Workbook()
+    workbook.active.append(["名称", 1])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _with_part(data: bytes, name: str, content: bytes) -> bytes:
+    """``data``'s archive with the part ``name`` replaced by (or added as) ``content``."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename != name:
+                target.writestr(item, source.read(item.filename))
+        target.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_plain_workbook_opens():
+    workbook = xlsx.workbook_open(_plain_workbook())
+    assert list(workbook.active.iter_rows(values_only=True)) == [("名称", 1)]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(monkeypatch):
+    monkeypatch.setattr(xlsx, "UNPACKED_MAX", 2_000_000)
+    filler = b'<?xml version="1.0"?><worksheet>' + b" " * 3_000_000 + b"</worksheet>"
+    bomb = _with_part(_plain_workbook(), "xl/worksheets/sheet2.xml", filler)
+    assert len(bomb) < 100_000  # 3 MB of XML in a few kilobytes
+    with pytest.raises(xlsx.WorkbookRefused) as caught:
+        xlsx.workbook_open(bomb)
+    assert "MB" in caught.value.message
+
+
+def test_a_high_compression_ratio_alone_is_refused():
+    filler = b'<?xml version="1.0"?><worksheet>' + b"0" * 150_000_000 + b"</worksheet>"
+    bomb = _with_part(_plain_workbook(), "xl/worksheets/sheet2.xml", filler)
+    assert len(bomb) < 1_048_576
+    with pytest.raises(xlsx.WorkbookRefused):
+        xlsx.workbook_open(bomb)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/workbook.xml"])
+def test_entity_definitions_are_refused_wherever_they_are(part):
+    body = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><t>&lol3;</t></worksheet>'
+    with pytest.raises(xlsx.WorkbookRefused) as caught:
+        xlsx.workbook_open(_with_part(_plain_workbook(), part, LAUGHS + body))
+    assert "XML" in caught.value.message
+
+
+def test_openpyxl_parses_with_defusedxml():
+    """The second line of defence: were the scan to miss one, the parser refuses entities itself."""
+    import openpyxl
+    from defusedxml import EntitiesForbidden
+    from openpyxl.xml.functions import fromstring
+
+    assert openpyxl.DEFUSEDXML
+    with pytest.raises(EntitiesForbidden):
+        fromstring(LAUGHS + b"<a>&lol3;</a>")
+
+
+@pytest.mark.parametrize("data", [b"", b"PK\x03\x04 broken", b"<html>no</html>"])
+def test_what_is_not_a_workbook_is_refused(data):
+    with pytest.raises(xlsx.WorkbookRefused):
+        xlsx.workbook_open(data)
