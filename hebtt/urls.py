@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from apps.accounts.api import MeApi, OrganisationViewSet, TokenObtainApi
+from apps.accounts.api import MeApi, OrganisationViewSet, TokenObtainApi, TokenRevokeApi
 from apps.achievements.api import AchievementViewSet, DealViewSet, NeedViewSet, SubscriptionViewSet
 from apps.achievements.exchange_api import ListingsExportJsonApi, ListingsExportXlsxApi, ListingsImportApi
 from apps.achievements.package_api import CatalogueEditionViewSet, PackageViewSet
@@ -50,6 +50,7 @@ router.register("kpi/reports", KpiReportViewSet, basename="kpi-report")
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/revoke/", TokenRevokeApi.as_view(), name="auth-token-revoke"),
     path("me/", MeApi.as_view(), name="me"),
     # Before the router: its detail route would take "import" for a contract id.
     path("contracts/import/", ContractImportApi.as_view(), name="contract-import"),

@@ -57,6 +57,15 @@ class TokenObtainApi(APIView):
         return Response({"token": token.key})
 
 
+@extend_schema(request=None, responses={204: None, 401: ErrorSerializer}, tags=["auth"])
+class TokenRevokeApi(APIView):
+    """Revoke the caller's own API token: calls with it are refused from then on."""
+
+    def post(self, request):
+        services.api_token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MembershipSerializer(serializers.ModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name")
     organisation_status = serializers.CharField(source="organisation.status")

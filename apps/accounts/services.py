@@ -200,3 +200,26 @@ def membership_create(*, actor, user: User, organisation: Organisation, role: st
             return existing
         membership.save()
     return membership
+
+
+# API tokens --------------------------------------------------------------------------------------
+
+
+def api_token_create(*, user) -> str:
+    """A new API token for ``user``, replacing any they had (which stops working at once); its key.
+
+    The key is shown once, when made: only its holder keeps it.
+    """
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user).key
+
+
+def api_token_revoke(*, user) -> bool:
+    """Delete ``user``'s API token; whether there was one. Calls with it are refused from then on."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _by_model = Token.objects.filter(user=user).delete()
+    return bool(deleted)

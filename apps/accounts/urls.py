@@ -11,6 +11,7 @@ urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
     path("sign-up/done/", views.sign_up_done, name="sign_up_done"),
     path("profile/", views.profile, name="profile"),
+    path("profile/api-token/<slug:action>/", views.api_token, name="api_token"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.accounts import policies, selectors, services
@@ -130,6 +131,27 @@ def organisation_transition(request, pk, action):
 
 
 @login_required
-def profile(request):
+def profile(request, *, new_key: str = ""):
+    from rest_framework.authtoken.models import Token
+
     memberships = request.user.memberships.select_related("organisation", "organisation__region")
-    return render(request, "accounts/profile.html", {"memberships": memberships})
+    context = {"memberships": memberships, "token": Token.objects.filter(user=request.user).first(), "new_key": new_key}
+    return render(request, "accounts/profile.html", context)
+
+
+@never_cache  # the answer may hold a new key
+@login_required
+@require_POST
+def api_token(request, action):
+    """Make (or replace) or revoke the user's own API token, from the profile page.
+
+    A new key is shown on the answer to this request only, never stored in a message or a cookie.
+    """
+    if action == "create":
+        key = services.api_token_create(user=request.user)
+        return profile(request, new_key=key)
+    if action == "revoke":
+        if services.api_token_revoke(user=request.user):
+            messages.success(request, _("Your API token is revoked: calls with it are refused from now on."))
+        return redirect("accounts:profile")
+    raise Http404

@@ -122,6 +122,12 @@ MATRIX = {
         "GET": EVERYONE,
         "POST": NOBODY,
     },
+    "accounts:api_token": {
+        "POST": {
+            "make": USERS,
+            "revoke": USERS,
+        },
+    },
     "accounts:organisation_detail": {
         "GET": {
             "enterprise's": {"province", "city", "registrar", "approver", "enterprise"},
@@ -353,6 +359,9 @@ MATRIX = {
     },
     "api:api-root": {
         "GET": USERS,
+    },
+    "api:auth-token-revoke": {
+        "POST": USERS,
     },
     "api:auth-token": {
         "POST": EVERYONE,

@@ -164,6 +164,7 @@ def _world_probes() -> dict[str, dict[str, dict]]:
             "Shijiazhuang 2020": {"unit": "130100", "year": 2020},
             "Tangshan 2020": {"unit": "130200", "year": 2020},
         },
+        "own token": {"make": {"action": "create"}, "revoke": {"action": "revoke"}},
     }
 
 
@@ -207,9 +208,10 @@ PROBE_SETS = {
     "kpi:unit": "unit",
     "kpi:county": "county",
     "kpi_spreadsheets:download": "unit year",
+    "accounts:api_token": "own token",
     "api:kpi-spreadsheet": "unit year",
 }
-PARAMETERS = {"unit": ("code",), "county": ("code",), "unit year": ("unit", "year")}
+PARAMETERS = {"unit": ("code",), "county": ("code",), "unit year": ("unit", "year"), "own token": ("action",)}
 # Workflow pages with an action in the path: the probe set, and the actions tried on each probe.
 ACTION_PAGES = {
     "contracts:action": ("contract", ("submit", "withdraw", "accept", "register", "revoke")),
