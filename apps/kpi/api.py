@@ -377,10 +377,10 @@ class ReportedValueViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         """The province approves the value (it becomes current) or returns it with a note."""
+        reported = self.get_object()
+        policies.check(request.user, "kpi.manage", reported)  # before the body is read
         serializer = KpiReportedDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reported = services.reported_value_decide(
-            actor=request.user, reported=self.get_object(), **serializer.validated_data
-        )
+        reported = services.reported_value_decide(actor=request.user, reported=reported, **serializer.validated_data)
         reported = selectors.reported_value_get(actor=request.user, pk=reported.pk)
         return Response(KpiReportedValueSerializer(reported).data)

@@ -54,64 +54,48 @@ NOT_YET_PROBED = {
     "achievements_packages:entry_remove",  # market/packages/catalogue/editions/<int:pk>/entries/<int:entry_pk>/remove/
     "achievements_packages:export",  # market/packages/<int:pk>/export.xlsx
     "achievements_packages:items",  # market/packages/<int:pk>/items/
-    "api:broker-detail",  # api/v1/brokers/<pk>/
     "api:catalogue-edition-detail",  # api/v1/catalogue-editions/<pk>/
     "api:catalogue-edition-entries",  # api/v1/catalogue-editions/<pk>/entries/
     "api:catalogue-edition-entry",  # api/v1/catalogue-editions/<pk>/entries/<entry_pk>/
     "api:catalogue-edition-export",  # api/v1/catalogue-editions/<pk>/export/
     "api:catalogue-edition-publish",  # api/v1/catalogue-editions/<pk>/publish/
     "api:catalogue-edition-withdraw",  # api/v1/catalogue-editions/<pk>/withdraw/
-    "api:code-detail",  # api/v1/codes/<pk>/
     "api:contract-import-job",  # api/v1/contracts/imports/<int:pk>/
     "api:contract-income-confirm",  # api/v1/incomes/<pk>/confirm/
     "api:contract-income-reject",  # api/v1/incomes/<pk>/reject/
-    "api:country-detail",  # api/v1/countries/<pk>/
     "api:deal-accept",  # api/v1/deals/<pk>/accept/
     "api:deal-close",  # api/v1/deals/<pk>/close/
     "api:deal-decline",  # api/v1/deals/<pk>/decline/
     "api:deal-detail",  # api/v1/deals/<pk>/
     "api:deal-meeting",  # api/v1/deals/<pk>/meeting/
     "api:deal-withdraw",  # api/v1/deals/<pk>/withdraw/
-    "api:kpi-indicator-detail",  # api/v1/kpi/indicators/<code>/
     "api:kpi-report-detail",  # api/v1/kpi/reports/<pk>/
     "api:kpi-report-download",  # api/v1/kpi/reports/<pk>/download/
-    "api:kpi-reported-value-decide",  # api/v1/kpi/reported/<pk>/decide/
-    "api:kpi-reported-value-detail",  # api/v1/kpi/reported/<pk>/
-    "api:kpi-spreadsheet-return",  # api/v1/kpi/spreadsheets/<str:unit>/<int:year>/return/
-    "api:kpi-target-set-approve",  # api/v1/kpi/targets/<pk>/approve/
-    "api:kpi-target-set-detail",  # api/v1/kpi/targets/<pk>/
-    "api:kpi-target-set-units",  # api/v1/kpi/targets/<pk>/units/
     "api:package-detail",  # api/v1/packages/<pk>/
     "api:package-export",  # api/v1/packages/<pk>/export/
     "api:package-items",  # api/v1/packages/<pk>/items/
     "api:package-publish",  # api/v1/packages/<pk>/publish/
     "api:package-revise",  # api/v1/packages/<pk>/revise/
     "api:package-withdraw",  # api/v1/packages/<pk>/withdraw/
-    "api:region-detail",  # api/v1/regions/<pk>/
     "api:subscription-detail",  # api/v1/subscriptions/<pk>/
     "api:subsidy-application-objection-resolve",  # api/v1/subsidy-applications/<pk>/objections/<objection_id>/resolve/
     "contracts:import_job",  # contracts/import/<int:pk>/
     "contracts:import_report",  # contracts/import/<int:pk>/errors.csv
     "contracts:income_decide",  # contracts/<int:pk>/incomes/<int:income_pk>/<slug:decision>/
-    "contracts:office_edit",  # contracts/offices/<int:pk>/
-    "institutions_brokers:detail",  # institutions/brokers/<int:pk>/
-    "institutions_brokers:training_add",  # institutions/brokers/<int:pk>/training/
-    "institutions_reports:evaluate",  # institutions/reports/evaluations/<int:pk>/<int:year>/
-    "institutions_reports:file",  # institutions/reports/<int:pk>/<int:year>/
     "kpi_reports:detail",  # kpi/reports/<int:pk>/
     "kpi_reports:download",  # kpi/reports/<int:pk>/download/
     "kpi_reports:reissue",  # kpi/reports/<int:pk>/reissue/
-    "kpi_spreadsheets:upload",  # kpi/spreadsheets/upload/<str:unit>/<int:year>/
     "subsidies:file",  # subsidies/<int:pk>/files/<int:file_pk>/
-    "subsidies:notice_detail",  # subsidies/notice/<int:pk>/
     "subsidies:objection_resolve",  # subsidies/<int:pk>/objections/<int:objection_pk>/
-    "subsidies:programme_close",  # subsidies/programmes/<int:pk>/close/
-    "subsidies:programme_publish",  # subsidies/programmes/<int:pk>/publish/
-    "subsidies:programme_rule_add",  # subsidies/programmes/<int:pk>/rules/
-    "verify:certificate",  # verify/<str:code>/
 }
 
 MATRIX = {
+    "accounts:api_token": {
+        "POST": {
+            "make": USERS,
+            "revoke": USERS,
+        },
+    },
     "accounts:login": {
         "GET": EVERYONE,
         "POST": EVERYONE,
@@ -121,12 +105,6 @@ MATRIX = {
     "accounts:logout": {
         "GET": EVERYONE,
         "POST": NOBODY,
-    },
-    "accounts:api_token": {
-        "POST": {
-            "make": USERS,
-            "revoke": USERS,
-        },
     },
     "accounts:organisation_detail": {
         "GET": {
@@ -360,11 +338,17 @@ MATRIX = {
     "api:api-root": {
         "GET": USERS,
     },
+    "api:auth-token": {
+        "POST": EVERYONE,
+    },
     "api:auth-token-revoke": {
         "POST": USERS,
     },
-    "api:auth-token": {
-        "POST": EVERYONE,
+    # The public registry of certified brokers: no phone or other private detail.
+    "api:broker-detail": {
+        "GET": {
+            "the institution's": EVERYONE,
+        },
     },
     "api:broker-export": {
         "GET": {"province", "institution"},
@@ -378,6 +362,11 @@ MATRIX = {
     "api:catalogue-edition-list": {
         "GET": EVERYONE,
         "POST": {"province"},
+    },
+    "api:code-detail": {
+        "GET": {
+            "a contract type": EVERYONE,
+        },
     },
     "api:code-list": {
         "GET": EVERYONE,
@@ -516,6 +505,11 @@ MATRIX = {
             "other city's registered": NOBODY,
         },
     },
+    "api:country-detail": {
+        "GET": {
+            "China": EVERYONE,
+        },
+    },
     "api:country-list": {
         "GET": EVERYONE,
     },
@@ -609,6 +603,11 @@ MATRIX = {
             "institution's submitted": {"institution"},
         },
     },
+    "api:kpi-indicator-detail": {
+        "GET": {
+            "H1": USERS,
+        },
+    },
     "api:kpi-indicator-list": {
         "GET": USERS,
     },
@@ -617,6 +616,16 @@ MATRIX = {
     },
     "api:kpi-report-list": {
         "GET": USERS,
+    },
+    "api:kpi-reported-value-decide": {
+        "POST": {
+            "approved": {"province"},
+        },
+    },
+    "api:kpi-reported-value-detail": {
+        "GET": {
+            "approved": {"province"},
+        },
     },
     # POST: who reports depends on the unit the body names; the service checks it.
     "api:kpi-reported-value-list": {
@@ -629,9 +638,30 @@ MATRIX = {
             "Tangshan 2020": {"province"},
         },
     },
+    "api:kpi-spreadsheet-return": {
+        "POST": {
+            "Shijiazhuang 2020": {"province", "city"},
+            "Tangshan 2020": {"province"},
+        },
+    },
+    "api:kpi-target-set-approve": {
+        "POST": {
+            "approved": {"province"},
+        },
+    },
+    "api:kpi-target-set-detail": {
+        "GET": {
+            "approved": {"province", "city", "county"},
+        },
+    },
     "api:kpi-target-set-list": {
         "GET": USERS,
         "POST": {"province"},
+    },
+    "api:kpi-target-set-units": {
+        "PUT": {
+            "approved": {"province"},
+        },
     },
     "api:listings-export-json": {
         "GET": USERS,
@@ -747,6 +777,11 @@ MATRIX = {
     },
     "api:package-managed": {
         "GET": {"province", "city"},
+    },
+    "api:region-detail": {
+        "GET": {
+            "Shijiazhuang": EVERYONE,
+        },
     },
     "api:region-list": {
         "GET": EVERYONE,
@@ -962,6 +997,12 @@ MATRIX = {
     "contracts:office_create": {
         "GET": {"province"},
     },
+    "contracts:office_edit": {
+        "GET": {
+            "Shijiazhuang's": {"province"},
+            "Tangshan's": {"province"},
+        },
+    },
     "contracts:offices": {
         "GET": {"province"},
     },
@@ -1039,14 +1080,37 @@ MATRIX = {
     "institutions_brokers:create": {
         "GET": {"province", "institution"},
     },
+    "institutions_brokers:detail": {
+        "GET": {
+            "the institution's": {"province", "institution"},
+        },
+    },
     "institutions_brokers:index": {
         "GET": EVERYONE,
     },
     "institutions_brokers:manage": {
         "GET": {"province", "institution"},
     },
+    "institutions_brokers:training_add": {
+        "POST": {
+            "the institution's": {"province", "institution"},
+        },
+    },
+    "institutions_reports:evaluate": {
+        "GET": {
+            "institution's submitted 2025": {"province"},
+            "Tangshan's active 2025": {"province"},
+        },
+    },
     "institutions_reports:evaluations": {
         "GET": {"province"},
+    },
+    # Only an active institution files reports; neither probe is one of the institution's own.
+    "institutions_reports:file": {
+        "GET": {
+            "institution's submitted 2025": NOBODY,
+            "Tangshan's active 2025": NOBODY,
+        },
     },
     "institutions_reports:index": {
         "GET": {"province", "city", "county", "enterprise", "enterprise2", "university", "institution"},
@@ -1080,6 +1144,12 @@ MATRIX = {
     },
     "kpi_spreadsheets:index": {
         "GET": {"province", "city"},
+    },
+    "kpi_spreadsheets:upload": {
+        "GET": {
+            "Shijiazhuang 2020": {"province", "city"},
+            "Tangshan 2020": {"province"},
+        },
     },
     "kpi_talent:report": {
         "GET": {"province", "city"},
@@ -1129,6 +1199,12 @@ MATRIX = {
     "subsidies:notice": {
         "GET": EVERYONE,
     },
+    "subsidies:notice_detail": {
+        "GET": {
+            "enterprise's in notice": EVERYONE,
+            "enterprise's draft": NOBODY,
+        },
+    },
     "subsidies:open": {
         "GET": EVERYONE,
     },
@@ -1147,6 +1223,11 @@ MATRIX = {
             "open": {"province"},
         },
     },
+    "subsidies:programme_close": {
+        "POST": {
+            "open": {"province"},
+        },
+    },
     "subsidies:programme_create": {
         "GET": {"province"},
     },
@@ -1160,11 +1241,28 @@ MATRIX = {
             "open": {"province", "city"},
         },
     },
+    "subsidies:programme_publish": {
+        "POST": {
+            "open": {"province"},
+        },
+    },
+    "subsidies:programme_rule_add": {
+        "POST": {
+            "open": {"province"},
+        },
+    },
     "subsidies:programmes": {
         "GET": {"province"},
     },
     "subsidies:queue": {
         "GET": {"province", "city"},
+    },
+    # Anyone checks a certificate by its code; an unknown code is 404.
+    "verify:certificate": {
+        "GET": {
+            "own registered's": EVERYONE,
+            "unknown": NOBODY,
+        },
     },
     "verify:form": {
         "GET": EVERYONE,

@@ -112,9 +112,14 @@ def _world_probes() -> dict[str, dict[str, dict]]:
     """``{probe set: {label: path kwargs}}`` from the demo world."""
     from apps.accounts.models import Organisation
     from apps.achievements.models import Achievement, Need
-    from apps.contracts.models import Contract
-    from apps.institutions.models import Institution
+    from apps.contracts.models import Contract, RegistrationOffice
+    from apps.core.models import Code
+    from apps.institutions.models import Broker, Institution
+    from apps.kpi.models import ReportedValue, TargetSet
     from apps.subsidies.models import Application, Programme
+
+    def office(code):
+        return RegistrationOffice.objects.get(code=code).pk
 
     own = Organisation.objects.get(memberships__user__username="demo_enterprise")
     other_org = Organisation.objects.get(memberships__user__username="demo_enterprise2")
@@ -165,6 +170,22 @@ def _world_probes() -> dict[str, dict[str, dict]]:
             "Tangshan 2020": {"unit": "130200", "year": 2020},
         },
         "own token": {"make": {"action": "create"}, "revoke": {"action": "revoke"}},
+        "office": {"Shijiazhuang's": {"pk": office("0101")}, "Tangshan's": {"pk": office("0201")}},
+        "broker": {"the institution's": {"pk": Broker.objects.filter(affiliation=host).order_by("pk").first().pk}},
+        "institution year": {
+            "institution's submitted 2025": {"pk": Institution.objects.get(host=host).pk, "year": 2025},
+            "Tangshan's active 2025": {"pk": Institution.objects.get(region__unit_id="130200").pk, "year": 2025},
+        },
+        "target set": {"approved": {"pk": TargetSet.objects.order_by("pk").first().pk}},
+        "reported value": {"approved": {"pk": ReportedValue.objects.order_by("pk").first().pk}},
+        "certificate": {
+            "own registered's": {"code": mine.filter(status="registered").first().verification_code},
+            "unknown": {"code": "NOSUCHCODE"},
+        },
+        "code": {"a contract type": {"pk": Code.objects.filter(list="contract_type").order_by("pk").first().pk}},
+        "country": {"China": {"pk": "CN"}},
+        "region": {"Shijiazhuang": {"pk": "130100"}},
+        "indicator": {"H1": {"code": "H1"}},
     }
 
 
@@ -209,9 +230,36 @@ PROBE_SETS = {
     "kpi:county": "county",
     "kpi_spreadsheets:download": "unit year",
     "accounts:api_token": "own token",
+    "subsidies:programme_close": "programme",
+    "subsidies:programme_publish": "programme",
+    "subsidies:programme_rule_add": "programme",
+    "subsidies:notice_detail": "application",
+    "kpi_spreadsheets:upload": "unit year",
+    "api:kpi-spreadsheet-return": "unit year",
+    "contracts:office_edit": "office",
+    "api:broker-detail": "broker",
+    "institutions_brokers:detail": "broker",
+    "institutions_brokers:training_add": "broker",
+    "institutions_reports:file": "institution year",
+    "institutions_reports:evaluate": "institution year",
+    "api:kpi-target-set-": "target set",
+    "api:kpi-reported-value-": "reported value",
+    "verify:certificate": "certificate",
+    "api:code-detail": "code",
+    "api:country-detail": "country",
+    "api:region-detail": "region",
+    "api:kpi-indicator-detail": "indicator",
     "api:kpi-spreadsheet": "unit year",
 }
-PARAMETERS = {"unit": ("code",), "county": ("code",), "unit year": ("unit", "year"), "own token": ("action",)}
+PARAMETERS = {
+    "unit": ("code",),
+    "county": ("code",),
+    "unit year": ("unit", "year"),
+    "own token": ("action",),
+    "institution year": ("pk", "year"),
+    "certificate": ("code",),
+    "indicator": ("code",),
+}
 # Workflow pages with an action in the path: the probe set, and the actions tried on each probe.
 ACTION_PAGES = {
     "contracts:action": ("contract", ("submit", "withdraw", "accept", "register", "revoke")),
@@ -227,6 +275,9 @@ def probe_set(endpoint: Endpoint) -> str | None:
     """The name of the probes that fill the endpoint's path parameters, if any do."""
     if endpoint.name in ACTION_PAGES:
         return ACTION_PAGES[endpoint.name][0]
+    if endpoint.name in PROBE_SETS:
+        name = PROBE_SETS[endpoint.name]
+        return name if endpoint.parameters == PARAMETERS.get(name, ("pk",)) else None
     if endpoint.name.startswith(("contracts:", "api:contract-")) and endpoint.name not in NOT_CONTRACT_PK:
         return "contract" if endpoint.parameters == ("pk",) else None
     for key, name in PROBE_SETS.items():
