@@ -712,6 +712,7 @@ class SubsidyApplicationViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
     def objection_resolve(self, request, pk=None, objection_id=None):
         """The province upholds or dismisses an objection, with its reasons."""
         application = self.get_object()
+        policies.check(request.user, "subsidy.decide", application)  # before the body is read
         objection = selectors.application_objections(application).filter(pk=objection_id).first()
         if objection is None:
             raise NotFound()

@@ -108,6 +108,50 @@ def _copy_as_draft(listing):
     return listing
 
 
+def _world_objects() -> dict:
+    """What the demo lacks and some endpoints name: a deal, a subscription, a notification, an income
+    filing, an import job and an objection, each made as its users would make it."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from apps.achievements import services as listings
+    from apps.achievements.models import Achievement, Deal
+    from apps.contracts import services as contracts
+    from apps.contracts.models import Contract, ContractImport
+    from apps.core.models import Notification
+    from apps.subsidies import services as subsidies
+    from apps.subsidies.models import Application
+
+    users = {name: get_user_model().objects.get(username=name) for name in USERNAMES.values()}
+    enterprise = users["demo_enterprise"]
+    own = enterprise.memberships.get().organisation
+    achievement = Achievement.objects.filter(status="published").order_by("pk").first()
+    registered = Contract.objects.filter(seller=own, status="registered", previous__isnull=True).order_by("pk")
+    job = ContractImport(source="national", filename="contracts.csv", created_by=users["demo_province"])
+    job.file.save("contracts.csv", ContentFile(b"name\n"), save=False)
+    job.save()
+    return {
+        "deal": Deal.objects.filter(buyer=own).order_by("pk").first()  # the demo's, if it made one
+        or listings.deal_express(
+            actor=enterprise, buyer=own, achievement=achievement, message="我们对该成果有兴趣，希望洽谈。"
+        ),
+        "subscription": listings.subscription_save(
+            actor=enterprise, data=listings.SubscriptionInput(name="新材料成果", tech_fields=["03"])
+        ),
+        "notification": Notification.objects.create(user=enterprise, kind="deal", title="测试通知"),
+        "income": contracts.income_file(
+            actor=enterprise, contract=registered.first(), year=timezone.localdate().year, amount="100000"
+        ),
+        "import job": job,
+        "objection": subsidies.objection_file(
+            actor=users["demo_enterprise2"],
+            application=Application.objects.get(applicant=own, status="in_notice"),
+            text="申请材料中的合同金额与登记证明不一致。",
+        ),
+    }
+
+
 def _world_probes() -> dict[str, dict[str, dict]]:
     """``{probe set: {label: path kwargs}}`` from the demo world."""
     from apps.accounts.models import Organisation
@@ -120,6 +164,8 @@ def _world_probes() -> dict[str, dict[str, dict]]:
 
     def office(code):
         return RegistrationOffice.objects.get(code=code).pk
+
+    made = _world_objects()
 
     own = Organisation.objects.get(memberships__user__username="demo_enterprise")
     other_org = Organisation.objects.get(memberships__user__username="demo_enterprise2")
@@ -186,6 +232,31 @@ def _world_probes() -> dict[str, dict[str, dict]]:
         "country": {"China": {"pk": "CN"}},
         "region": {"Shijiazhuang": {"pk": "130100"}},
         "indicator": {"H1": {"code": "H1"}},
+        "deal": {"enterprise's interest": {"pk": made["deal"].pk}},
+        "subscription": {"enterprise's": {"pk": made["subscription"].pk}},
+        "notification": {"enterprise's": {"pk": made["notification"].pk}},
+        "income": {"own registered's filing": {"pk": made["income"].pk}},
+        "income decision": {
+            f"own registered's filing {decision}": {
+                "pk": made["income"].contract_id,
+                "income_pk": made["income"].pk,
+                "decision": decision,
+            }
+            for decision in ("confirm", "reject")
+        },
+        "import job": {"province's": {"pk": made["import job"].pk}},
+        "objection": {
+            "Tangshan enterprise's objection": {
+                "pk": made["objection"].application_id,
+                "objection_pk": made["objection"].pk,
+            }
+        },
+        "objection api": {
+            "Tangshan enterprise's objection": {
+                "pk": made["objection"].application_id,
+                "objection_id": made["objection"].pk,
+            }
+        },
     }
 
 
@@ -249,6 +320,20 @@ PROBE_SETS = {
     "api:country-detail": "country",
     "api:region-detail": "region",
     "api:kpi-indicator-detail": "indicator",
+    "achievements:deal_detail": "deal",
+    "api:deal-": "deal",
+    "achievements:subscription_edit": "subscription",
+    "achievements:subscription_delete": "subscription",
+    "api:subscription-detail": "subscription",
+    "achievements:notification_open": "notification",
+    "api:contract-income-confirm": "income",
+    "api:contract-income-reject": "income",
+    "contracts:income_decide": "income decision",
+    "contracts:import_job": "import job",
+    "contracts:import_report": "import job",
+    "api:contract-import-job": "import job",
+    "subsidies:objection_resolve": "objection",
+    "api:subsidy-application-objection-resolve": "objection api",
     "api:kpi-spreadsheet": "unit year",
 }
 PARAMETERS = {
@@ -259,6 +344,9 @@ PARAMETERS = {
     "institution year": ("pk", "year"),
     "certificate": ("code",),
     "indicator": ("code",),
+    "income decision": ("pk", "income_pk", "decision"),
+    "objection": ("pk", "objection_pk"),
+    "objection api": ("pk", "objection_id"),
 }
 # Workflow pages with an action in the path: the probe set, and the actions tried on each probe.
 ACTION_PAGES = {
@@ -268,6 +356,7 @@ ACTION_PAGES = {
     "institutions:action": ("institution", ("submit", "recommend", "approve", "suspend")),
     "subsidies:action": ("application", ("submit", "recommend", "approve", "award")),
     "accounts:organisation_transition": ("organisation", ("activate", "suspend")),
+    "achievements:deal_action": ("deal", ("accept", "decline", "withdraw")),
 }
 
 
