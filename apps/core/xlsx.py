@@ -79,6 +79,24 @@ class WorkbookRefused(ValueError):
         self.message = message
 
 
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def _declares_doctype(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Whether the XML part has a document type before its root element (the prolog: at most 1 MB read)."""
+    prolog = b""
+    with archive.open(member) as part:
+        while len(prolog) < 1_048_576:
+            chunk = part.read(65_536)
+            if not chunk:
+                break
+            prolog += chunk
+            if root := _ROOT_ELEMENT.search(prolog):
+                prolog = prolog[: root.start()]
+                break
+    return b"<!DOCTYPE" in prolog.upper()
+
+
 def workbook_open(data: bytes):
     """A read-only openpyxl workbook of ``data`` (values, not formulas), or ``WorkbookRefused``."""
     from django.utils.translation import gettext as _
@@ -92,18 +110,19 @@ def workbook_open(data: bytes):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             unpacked = sum(member.file_size for member in members)
-            if len(members) > MEMBERS_MAX or unpacked > UNPACKED_MAX or unpacked > RATIO_MAX * max(len(data), 2**20):
+            if len(members) > MEMBERS_MAX:
+                raise WorkbookRefused(_("The workbook holds too many parts to be a spreadsheet."))
+            if unpacked > UNPACKED_MAX or unpacked > RATIO_MAX * max(len(data), 2**20):
                 raise WorkbookRefused(
                     _("The workbook unpacks to %(size)s MB, far more than a spreadsheet of this size holds.")
                     % {"size": f"{unpacked / 1_048_576:,.0f}"}
                 )
             # A document type (where entities are defined) comes before an XML part's root element;
-            # no spreadsheet program writes one. defusedxml refuses them too, but only once parsed.
+            # no spreadsheet program writes one. defusedxml refuses them too, but only once parsed,
+            # which for a sheet is while the importer reads its rows.
             for member in members:
-                if member.filename.endswith((".xml", ".rels")):
-                    with archive.open(member) as part:
-                        if b"<!DOCTYPE" in part.read(8192).upper():
-                            raise entities
+                if member.filename.endswith((".xml", ".rels")) and _declares_doctype(archive, member):
+                    raise entities
     except (zipfile.BadZipFile, ValueError, OSError, RuntimeError) as error:
         if isinstance(error, WorkbookRefused):
             raise

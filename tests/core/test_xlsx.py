@@ -182,6 +182,24 @@ def test_entity_definitions_are_refused_wherever_they_are(part):
     assert "XML" in caught.value.message
 
 
+def test_a_document_type_behind_a_long_comment_is_found_too():
+    body = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    padded = b'<?xml version="1.0"?><!--' + b" " * 200_000 + b"-->" + LAUGHS[len(b'<?xml version="1.0"?>') :] + body
+    with pytest.raises(xlsx.WorkbookRefused):
+        xlsx.workbook_open(_with_part(_plain_workbook(), "xl/worksheets/sheet1.xml", padded))
+
+
+def test_too_many_parts_are_refused():
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for number in range(xlsx.MEMBERS_MAX + 1):
+            archive.writestr(f"xl/part{number}.bin", b"")
+    with pytest.raises(xlsx.WorkbookRefused):
+        xlsx.workbook_open(out.getvalue())
+
+
 def test_openpyxl_parses_with_defusedxml():
     """The second line of defence: were the scan to miss one, the parser refuses entities itself."""
     import openpyxl
