@@ -50,10 +50,10 @@ PUBLISHED_AT_SKEW = timedelta(minutes=10)
 # NUL and the other C0 controls (but tab, line feed, carriage return): PostgreSQL refuses NUL and
 # Excel files cannot hold the others.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# A text cell starting with one of these would be a formula once someone retypes it in Excel; the
-# export puts an apostrophe before it and the import takes it off again.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_FOLLOW = "=+-@\t\r'"  # after a leading apostrophe: the export doubles it, so the import can drop one
+# A text cell starting with one of xlsx.FORMULA_START would be a formula once someone retypes it in
+# Excel; the export puts an apostrophe before it and the import takes it off again. What may follow
+# a leading apostrophe the import drops: the export doubles an apostrophe already there.
+FORMULA_FOLLOW = "".join(xlsx.FORMULA_START) + "'"
 LIST_SEPARATORS = re.compile(r"[;；\n]")
 LIST_SEPARATOR = ";"
 
@@ -333,7 +333,7 @@ def _cell_text(value) -> str:
     if isinstance(value, list):
         value = LIST_SEPARATOR.join(value)
     text = CONTROL_RE.sub("", str(value))
-    if text.startswith(FORMULA_START) or (text[:1] == "'" and text[1:2] != "" and text[1] in FORMULA_FOLLOW):
+    if text.startswith(xlsx.FORMULA_START) or (text[:1] == "'" and text[1:2] != "" and text[1] in FORMULA_FOLLOW):
         text = "'" + text
     return text
 

@@ -61,7 +61,7 @@ def formulas_neutralise(workbook) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                    cell.value = safe_text(cell.value)
+                    cell.value = "'" + cell.value
 
 
 # What an uploaded workbook may unpack to: the largest import (20 MB of .xlsx, 100,000 rows) unpacks
@@ -123,9 +123,9 @@ def workbook_open(data: bytes):
             for member in members:
                 if member.filename.endswith((".xml", ".rels")) and _declares_doctype(archive, member):
                     raise entities
-    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError) as error:
-        if isinstance(error, WorkbookRefused):
-            raise
+    except WorkbookRefused:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError):
         raise unreadable from None
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
