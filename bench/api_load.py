@@ -57,7 +57,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, bench_database_prepare, bench_database_url
+from bench.common import ROOT, bench_database_prepare, bench_database_url, contracts_generate_up_to
 
 GOALS = {"list": 0.40, "create": 0.25}
 BUYER_CREDIT_CODE = "91110108551385082Q"  # DOMAIN.md's valid example
@@ -418,15 +418,9 @@ def main(argv=None) -> int:
 
     from apps.accounts.demo import demo_load
     from apps.accounts.models import User
-    from apps.contracts.generate import generate_contracts
     from apps.contracts.models import Contract
 
-    existing = Contract.objects.count()
-    if existing < args.n:
-        result = generate_contracts(args.n - existing, year_from=2016, year_to=2025, seed=args.seed + existing)
-        print(f"generated {result.rows:,} contracts in {result.seconds:.0f} s ({result.rows / result.seconds:,.0f}/s)")
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE contracts_contract")
+    contracts_generate_up_to(args.n, seed=args.seed)
     demo_load(password="bench-only-Password-1", reset_passwords=False)
     tokens = actors()
     body = json.dumps(create_payload(), ensure_ascii=False).encode()

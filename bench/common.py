@@ -83,3 +83,24 @@ def percentile(values: list[float], share: float) -> float:
     """The value at ``share`` (0.95 for the p95) of ``values``, nearest rank."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def contracts_generate_up_to(n: int, *, seed: int) -> bool:
+    """Generate the contracts the bench database lacks to hold ``n`` (2016-2025), then VACUUM ANALYZE.
+
+    Whether any were generated. The seed moves with the rows already there, so that a database
+    topped up in several runs holds the same contracts as one generated at once.
+    """
+    from django.db import connection
+
+    from apps.contracts.generate import generate_contracts
+    from apps.contracts.models import Contract
+
+    existing = Contract.objects.count()
+    if existing >= n:
+        return False
+    result = generate_contracts(n - existing, year_from=2016, year_to=2025, seed=seed + existing)
+    print(f"generated {result.rows:,} contracts in {result.seconds:.0f} s ({result.rows / result.seconds:,.0f}/s)")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE contracts_contract")
+    return True

@@ -30,8 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from apps.contracts.generate import generate_contracts
-from bench.common import bench_database_prepare, bench_database_url, percentile
+from bench.common import bench_database_prepare, bench_database_url, contracts_generate_up_to, percentile
 
 YEAR = 2024
 LIVE_VIEW = "bench_contractfact_live"
@@ -178,7 +177,6 @@ def main(argv=None) -> int:
     url = bench_database_url("hebtt_bench_kpi")
     bench_database_prepare(url, fresh=not args.reuse)
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
 
     from apps.accounts.demo import demo_load
@@ -188,12 +186,7 @@ def main(argv=None) -> int:
     from apps.kpi.models import ContractBreakdownYear, ContractFact, ContractFactMonth, ContractFactYear
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    existing = Contract.objects.count()
-    if existing < args.n:
-        result = generate_contracts(args.n - existing, year_from=2016, year_to=2025, seed=args.seed + existing)
-        print(f"generated {result.rows:,} contracts in {result.seconds:.0f} s ({result.rows / result.seconds:,.0f}/s)")
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE contracts_contract")
+    if contracts_generate_up_to(args.n, seed=args.seed):
         started = time.perf_counter()
         rows = contract_facts_rebuild()
         print(f"facts rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
