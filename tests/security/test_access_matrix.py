@@ -327,17 +327,11 @@ def _world_probes() -> dict[str, dict[str, dict]]:
     }
 
 
-# Endpoints of the contracts app whose ``pk`` is not a contract's (an import job, an office, an income).
-NOT_CONTRACT_PK = {
-    "contracts:import_job",
-    "contracts:import_report",
-    "contracts:office_edit",
-    "api:contract-import-job",
-    "api:contract-income-confirm",
-    "api:contract-income-reject",
-}
-# The probe set of the other endpoints with path parameters, by name or by name prefix.
+# The probe set of the endpoints with path parameters, by name, or by a name prefix (ending in - or :)
+# for those no name lists.
 PROBE_SETS = {
+    "contracts:": "contract",
+    "api:contract-": "contract",
     "achievements:detail": "achievement",
     "achievements:edit": "achievement",
     "achievements:matches": "achievement",
@@ -456,16 +450,11 @@ def probe_set(endpoint: Endpoint) -> str | None:
     """The name of the probes that fill the endpoint's path parameters, if any do."""
     if endpoint.name in ACTION_PAGES:
         return ACTION_PAGES[endpoint.name][0]
-    if endpoint.name in PROBE_SETS:
-        name = PROBE_SETS[endpoint.name]
-        return name if endpoint.parameters == PARAMETERS.get(name, ("pk",)) else None
-    if endpoint.name.startswith(("contracts:", "api:contract-")) and endpoint.name not in NOT_CONTRACT_PK:
-        return "contract" if endpoint.parameters == ("pk",) else None
-    for key, name in PROBE_SETS.items():
-        matches = endpoint.name == key or (key.endswith(("-", ":")) and endpoint.name.startswith(key))
-        if matches and endpoint.parameters == PARAMETERS.get(name, ("pk",)):
-            return name
-    return None
+    name = PROBE_SETS.get(endpoint.name) or next(
+        (name for key, name in PROBE_SETS.items() if key.endswith(("-", ":")) and endpoint.name.startswith(key)),
+        None,
+    )
+    return name if name is not None and endpoint.parameters == PARAMETERS.get(name, ("pk",)) else None
 
 
 def probe_kwargs(endpoint: Endpoint, probes: dict) -> dict[str, dict]:
