@@ -120,9 +120,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache, but a Redis that is down makes it an empty cache, not a 500.
+        "BACKEND": "apps.core.cache.DegradingRedisCache",
         "LOCATION": REDIS_URL.replace("redis+socket://", "unix://"),
         "KEY_PREFIX": "hebtt",
+        # A Redis that does not answer costs a request a second at most (then it is passed by).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
@@ -283,6 +286,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker or beat that loses Redis waits for it, however long it is down, instead of exiting.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A request that sends a task while Redis is down tries once, then leaves it in the outbox
+    # (apps.core.outbox), instead of retrying for seconds.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    # A task taken by a worker that died is given to another after this many seconds (tasks are
+    # acknowledged late); above CELERY_TASK_TIME_LIMIT, so no task still running is given twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Queues by kind of work, so that each kind can get workers of its own as the load grows: the
 # facts' fill and rebuild (long, database-heavy), the reports, the contract imports, the matching
@@ -302,6 +317,10 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "core-heartbeat": {
         "task": "apps.core.tasks.heartbeat_task",
+        "schedule": 60.0,
+    },
+    "core-outbox-flush": {
+        "task": "apps.core.tasks.outbox_flush_task",
         "schedule": 60.0,
     },
     "accounts-pending-activation-reminder": {

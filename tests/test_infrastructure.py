@@ -48,7 +48,7 @@ def test_healthz_answers_503_when_redis_is_unreachable(client, db, settings):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.core.cache.DegradingRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }

@@ -911,7 +911,7 @@ def listings_import(*, actor, data, fmt: str) -> ImportResult:
         for section in SECTIONS:
             touched += _write(section, valid[section], actor=actor, result=result)
     for listing in touched:
-        transaction.on_commit(lambda listing=listing: services._queue_push(listing))
+        services._queue_push(listing)
     return result
 
 

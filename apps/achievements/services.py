@@ -48,6 +48,7 @@ from apps.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from apps.core.models import Code, CodeList, Region
 from apps.core.money import money_parse
 from apps.core.notifications import notify
+from apps.core.outbox import task_send
 from apps.core.validators import normalise_patent_number, validate_patent_number
 
 ILLEGAL_TRANSITION = "illegal_transition"
@@ -382,7 +383,7 @@ def listing_transition(*, actor, listing, action: str, note: str = ""):
         locked.save(update_fields=update_fields)
         _step(locked, action, actor=actor, from_status=from_status, to_status=target, note=note)
         if action in ("approve", "withdraw", "take_down"):
-            transaction.on_commit(lambda: _queue_push(locked))
+            _queue_push(locked)
         if action in ("return", "take_down", "approve"):
             _notify_publisher(locked, action, note)
     return locked
@@ -391,7 +392,7 @@ def listing_transition(*, actor, listing, action: str, note: str = ""):
 def _queue_push(listing) -> None:
     from apps.achievements.tasks import listing_push_task
 
-    listing_push_task.delay(_kind(listing), listing.pk)
+    task_send(listing_push_task, _kind(listing), listing.pk)
 
 
 def _members(organisation_id, roles=None):

@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -24,7 +24,6 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -35,11 +34,11 @@ from apps.contracts.services import region_for_code
 from apps.core import xlsx
 from apps.core.errors import DomainError, InvalidInput
 from apps.core.models import Code, CodeList, Country
+from apps.core.outbox import task_send
 from apps.core.validators import normalise_credit_code, validate_credit_code
 
 MAX_ERRORS = 200
 MAX_ROWS = 50_000
-STALE_RUN_MINUTES = 15  # far above the minute a file of MAX_ROWS takes
 MAX_BYTES = 20 * 1_048_576
 SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 REGISTRATION_NUMBER_RE = re.compile(r"^(\d{14}|\d{16})$")
@@ -808,26 +807,36 @@ def contract_import_queue(*, actor, file, filename: str, source: str = "national
         job = ContractImport(source=source, filename=Path(filename).name[:200], created_by=actor)
         job.file.save(Path(filename).name, file, save=False)
         job.save()
-        transaction.on_commit(lambda: contract_import_task.delay(job.pk))
+        task_send(contract_import_task, job.pk)
     return job
 
 
 def contract_import_run(*, job_id: int):
     """Run a queued import (the Celery task calls this) and record its outcome on the job."""
+
+    # A run holds a session lock on its job until it ends; the database drops the lock with the
+    # connection of a run that died (worker killed: tasks are acknowledged late, so the message
+    # comes again). Such a run wrote nothing, as the import is one transaction, so a job still
+    # "running" that nobody holds is run again; a duplicated message finds it held, or done.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext('hebtt.contracts.import-job'), %s)", [job_id])
+        if not cursor.fetchone()[0]:
+            return None  # running now
+    try:
+        return _contract_import_claimed(job_id)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext('hebtt.contracts.import-job'), %s)", [job_id])
+
+
+def _contract_import_claimed(job_id: int):
     from apps.contracts.models import ContractImport, ImportStatus
 
-    # A job is claimed once. A run that died (worker killed: tasks are acknowledged late, so the
-    # message comes again) wrote nothing, as the import is one transaction; it may be claimed
-    # again once it has been "running" for longer than any import takes.
-    now = timezone.now()
-    stale = now - timedelta(minutes=STALE_RUN_MINUTES)
-    claimed = (
-        ContractImport.objects.filter(pk=job_id)
-        .filter(Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lt=stale))
-        .update(status=ImportStatus.RUNNING, started_at=now)
+    claimed = ContractImport.objects.filter(pk=job_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
     )
     if not claimed:
-        return None  # already run or running (a duplicated message)
+        return None  # already run (a duplicated message)
     job = ContractImport.objects.select_related("created_by").get(pk=job_id)
     try:
         with job.file.open("rb") as handle:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.core.models import CalendarDay, Code, Country, Region
+from apps.core.models import CalendarDay, Code, Country, OutboxTask, Region
 
 
 @admin.register(Region)
@@ -33,3 +33,17 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "is_working", "note"]
     list_filter = ["is_working"]
     date_hierarchy = "date"
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(admin.ModelAdmin):
+    """Tasks the broker has not taken yet: empty unless Redis is (or was) down."""
+
+    list_display = ["task", "args", "created_at", "attempts", "last_error"]
+    readonly_fields = ["task", "args", "created_at", "attempts", "last_error"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

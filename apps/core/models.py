@@ -214,3 +214,24 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class OutboxTask(models.Model):
+    """A background task to be sent to the workers: written with the change that asks for it,
+    deleted once the broker has it (``apps.core.outbox``). Rows that stay are tasks the broker
+    could not take (Redis down); ``outbox_flush_task`` sends them when it answers again.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("queued background task")
+        verbose_name_plural = _("queued background tasks")
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)}"

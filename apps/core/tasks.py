@@ -7,6 +7,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from apps.core.health import HEARTBEAT_KEY
+from apps.core.outbox import outbox_flush
 
 
 @shared_task
@@ -15,6 +16,12 @@ def heartbeat_task() -> float:
     now = time.time()
     cache.set(HEARTBEAT_KEY, now, timeout=None)
     return now
+
+
+@shared_task
+def outbox_flush_task() -> int:
+    """Beat sends this every minute: the tasks the broker could not take when they were asked for."""
+    return outbox_flush()
 
 
 @shared_task

@@ -27,6 +27,7 @@ from apps.accounts.models import Membership, Role
 from apps.core.errors import InvalidInput, NotFound
 from apps.core.models import Notification
 from apps.core.notifications import notify
+from apps.core.outbox import task_send
 from apps.core.selectors import assessment_units
 from apps.kpi import actuals, exports
 from apps.kpi.models import IndicatorUnit, Report, ReportKind
@@ -183,7 +184,7 @@ def report_issue(*, kind: str, period_start: datetime.date, unit=None, reason: s
     if previous is not None:
         from apps.kpi.tasks import kpi_report_send_task
 
-        transaction.on_commit(lambda: kpi_report_send_task.delay(report.pk))
+        task_send(kpi_report_send_task, report.pk)
     return report
 
 

@@ -2,6 +2,7 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.models import Role
 from apps.contracts.imports import COLUMN_NAMES, contract_import_run
@@ -114,15 +115,19 @@ def test_the_api_queues_and_reports(api_for, make_user, django_capture_on_commit
 def test_a_run_that_died_is_run_again_when_its_message_comes_back(
     make_user, client_for, django_capture_on_commit_callbacks
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
+    import psycopg2
+    from django.db import connection
 
     client = client_for(make_user(Role.PROVINCE_ADMIN))
     with django_capture_on_commit_callbacks(execute=False):
         client.post(URL, {"file": SimpleUploadedFile("x.csv", SAMPLE.read_bytes()), "source": "national"})
     job = ContractImport.objects.get()
     ContractImport.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    # A run in another worker holds its job's lock for as long as its connection lives.
+    other = psycopg2.connect(**connection.get_connection_params())
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext('hebtt.contracts.import-job'), %s)", [job.pk])
     assert contract_import_run(job_id=job.pk) is None  # still running elsewhere: left alone
-    ContractImport.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert ContractImport.objects.get(pk=job.pk).status == "running"
+    other.close()  # that worker was killed: the database drops its lock
     assert contract_import_run(job_id=job.pk).status == "done"

@@ -201,7 +201,7 @@ class TestWhoSeesWhat:
 
         # With the cache down the card is computed and the page still answers.
         settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+            "default": {"BACKEND": "apps.core.cache.DegradingRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
         }
         assert card()["value"] == expected
 
