@@ -258,6 +258,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # Every endpoint: per user, and per address for anonymous callers (apps.core.throttling); 429
+    # with Retry-After beyond. A person clicking through pages stays far below these.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.UserRateThrottle", "apps.core.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_RATE_USER", default="1200/min"),
+        "anon": env("API_RATE_ANON", default="300/min"),
+    },
+    # The caller's address for the anonymous rate: REMOTE_ADDR, or behind AXES_PROXY_COUNT trusted
+    # proxies the address they saw (a client's own X-Forwarded-For is never believed).
+    "NUM_PROXIES": _proxy_count,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HebTT API",

@@ -13,3 +13,6 @@ STORAGES = {**STORAGES, "private": {"BACKEND": "django.core.files.storage.InMemo
 # own connection). Reads go to it only where a test turns HEBTT_REPLICA_READS on (tests/test_routers.py):
 # a mirror's connection does not see the uncommitted rows of a test's transaction.
 DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405
+# The suite calls the API far faster than anyone would (the access matrix, the fuzzing): the
+# throttles stay on, at rates no test reaches; tests/core/test_throttling.py sets real ones.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "anon": "100000/min"}}  # noqa: F405
