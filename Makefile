@@ -4,13 +4,14 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup venv assets translations migrate demo lint bench clean-var
+.PHONY: run test setup venv assets translations migrate demo lint audit bench clean-var
 
 run: setup demo
 	@scripts/run.sh
 
 test: setup
 	$(PY) -m ruff check .
+	PY=$(PY) scripts/audit.sh
 	$(PY) -m pytest
 
 setup: venv assets translations migrate
@@ -36,8 +37,13 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py sync_beat_schedule
 
+# Development data: DEBUG on (as scripts/run.sh), which load_demo requires unless --allow-production.
 demo: migrate
-	$(PY) manage.py load_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
+
+# Known vulnerabilities of the installed packages; fails where PyPI's advisory data is out of reach.
+audit: venv
+	PY=$(PY) AUDIT_REQUIRED=1 scripts/audit.sh
 
 lint: venv
 	$(PY) -m ruff check .
