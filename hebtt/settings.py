@@ -157,6 +157,9 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=30) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Failed logins are recorded with the request's form data: never the password or a two-factor code
+# (a wrong password sent with a valid recovery code must not leave the code readable).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "otp", "regenerate-code"]
 # The client address: REMOTE_ADDR unless the portal sits behind AXES_PROXY_COUNT trusted proxies,
 # whose X-Forwarded-For is then read (never trusted otherwise: a client could forge it).
 _proxy_count = env.int("AXES_PROXY_COUNT", default=0)

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from apps.accounts import selectors, services
+from apps.accounts import selectors, services, two_factor
+from apps.accounts.errors import OtpInvalid, OtpRequired, TwoFactorStateError
 from apps.accounts.filters import OrganisationFilter
 from apps.accounts.models import Membership, Organisation, User
 from apps.core.api import ErrorSerializer
@@ -25,35 +26,77 @@ class TokenThrottle(AnonRateThrottle):
     rate = "30/minute"
 
 
+class TokenObtainSerializer(AuthTokenSerializer):
+    otp = serializers.CharField(
+        label=_("Verification code"),
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=_(
+            "For users with two-factor authentication on: the current 6-digit code of their authenticator "
+            "app, or one of their recovery codes."
+        ),
+    )
+
+
+def _locked_out(request) -> Response:
+    return Response(
+        {"code": "account_locked", "message": str(_("Too many failed logins: this account is locked for a while."))},
+        status=status.HTTP_403_FORBIDDEN,
+    )
+
+
 @extend_schema(
-    request=AuthTokenSerializer,
-    responses={200: TokenSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+    request=TokenObtainSerializer,
+    responses={
+        200: TokenSerializer,
+        400: OpenApiResponse(
+            ErrorSerializer,
+            description=str(
+                _(
+                    "invalid_credentials: the user name or password is wrong; otp_required: the user has "
+                    "two-factor authentication on and sent no code; otp_invalid: the code is wrong or used."
+                )
+            ),
+        ),
+        403: OpenApiResponse(ErrorSerializer, description=str(_("account_locked: too many failed logins."))),
+    },
     tags=["auth"],
 )
 class TokenObtainApi(APIView):
-    """Exchange a user name and password for an API token (``Authorization: Token <key>``)."""
+    """Exchange a user name and password for an API token (``Authorization: Token <key>``).
+
+    A user with two-factor authentication on sends the code of their authenticator app as ``otp``
+    too. Wrong codes count towards the lockout like wrong passwords.
+    """
 
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [TokenThrottle]
 
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenObtainSerializer(data=request.data, context={"request": request})
         valid = serializer.is_valid()
         if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
-            return Response(
-                {
-                    "code": "account_locked",
-                    "message": str(_("Too many failed logins: this account is locked for a while.")),
-                },
-                status=status.HTTP_403_FORBIDDEN,
-            )
+            return _locked_out(request)
         if not valid:
             return Response(
                 {"code": "invalid_credentials", "message": str(_("The user name or password is wrong."))},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        if two_factor.two_factor_enabled(user=user):
+            try:
+                two_factor.two_factor_verify(user=user, code=serializer.validated_data.get("otp", ""))
+            except OtpRequired:
+                error = OtpRequired(field="otp")
+                return Response(error.as_dict(), status=error.status)
+            except (OtpInvalid, TwoFactorStateError):
+                if two_factor.otp_failure_report(request=request, username=user.get_username()):
+                    return _locked_out(request)
+                error = OtpInvalid(field="otp")
+                return Response(error.as_dict(), status=error.status)
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 

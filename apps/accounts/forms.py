@@ -66,3 +66,50 @@ def add_domain_error(form: forms.Form, error) -> None:
     """Show a service's refusal next to the field it names, or at the top of the form."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, str(error.message))
+
+
+def _code_input(*, numeric: bool, autofocus: bool = False) -> forms.TextInput:
+    attrs = {"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+    if autofocus:
+        attrs["autofocus"] = True
+    if numeric:
+        attrs.update(inputmode="numeric", maxlength="6")
+    return forms.TextInput(attrs=attrs)
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A code of the authenticator app (turning two-factor on, new recovery codes)."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=16,
+        widget=_code_input(numeric=True),
+        help_text=_("The 6-digit code your authenticator app shows now."),
+    )
+
+
+class TwoFactorLoginForm(forms.Form):
+    """The second step of a login: a code of the app, or one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=32,
+        widget=_code_input(numeric=False, autofocus=True),
+        help_text=_("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
+    )
+
+
+class TwoFactorDisableForm(forms.Form):
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=32,
+        widget=_code_input(numeric=False),
+        help_text=_("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
+    )
+
+
+class TwoFactorResetForm(forms.Form):
+    """The admin's reset of someone's two-factor: why (a lost phone, a new phone...)."""
+
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

@@ -147,3 +147,56 @@ class Membership(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+# The audit trail records when two-factor was turned on, off or reset, never the secret, and not
+# each login's time step (which changes at every login).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["secret", "last_used_step"],
+)
+class TwoFactorDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238): pending until confirmed with a code, then asked at each login."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="two_factor"
+    )
+    secret = models.CharField(_("secret"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("turned on at"), null=True, blank=True)
+    # The latest 30-second time step whose code was accepted: a code of that step or an earlier one
+    # is refused, so an observed code cannot be used again.
+    last_used_step = models.BigIntegerField(_("last time step used"), default=0)
+    recovery_codes_made_at = models.DateTimeField(_("recovery codes made at"), null=True, blank=True)
+    recovery_code_used_at = models.DateTimeField(_("recovery code last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor authenticator")
+        verbose_name_plural = _("two-factor authenticators")
+
+    def __str__(self):
+        return str(self.user)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class TwoFactorRecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator (a lost phone); only its hash is kept."""
+
+    device = models.ForeignKey(
+        TwoFactorDevice, verbose_name=_("authenticator"), on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(_("hash of the code"), max_length=64)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [models.UniqueConstraint(fields=["device", "code_hash"], name="accounts_recovery_code_unique")]
+
+    def __str__(self):
+        return f"{self.device} · {self.pk}"

@@ -254,3 +254,17 @@ def _may_create_membership(actor: Actor, membership) -> bool:
 @rule("reference.manage")
 def _may_manage_reference(actor: Actor, obj) -> bool:
     return actor.has_role(Role.PROVINCE_ADMIN)
+
+
+@rule("two_factor.enrol")
+def _may_enrol_two_factor(actor: Actor, obj) -> bool:
+    """Two-factor is offered to officials: the bureaus, registration offices and approvers."""
+    return actor.has_role(*STAFF_OVERSIGHT_ROLES)
+
+
+@rule("two_factor.reset")
+def _may_reset_two_factor(actor: Actor, user) -> bool:
+    """Turn off someone's two-factor (a lost phone): the province, or admin staff who may change users."""
+    if user is not None and user.pk == actor.user.pk:
+        return False  # one's own goes off with one's own code
+    return actor.has_role(Role.PROVINCE_ADMIN) or (actor.user.is_staff and actor.user.has_perm("accounts.change_user"))

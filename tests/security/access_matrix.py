@@ -30,6 +30,7 @@ ACTORS = (
 USERS = frozenset(ACTORS) - {"anonymous"}
 EVERYONE = frozenset(ACTORS)
 NOBODY = frozenset()
+OFFICIALS = frozenset({"province", "city", "county", "registrar", "approver"})
 
 MATRIX = {
     "accounts:api_token": {
@@ -42,6 +43,11 @@ MATRIX = {
         "GET": EVERYONE,
         "POST": EVERYONE,
         "PUT": EVERYONE,
+    },
+    # The second step of a login waits for a password step: without one it sends anonymous callers
+    # back to the login page (a refusal here) and signed-in users home.
+    "accounts:login_two_factor": {
+        "GET": USERS,
     },
     # POST logs out and sends to the login page, which reads as a refusal here.
     "accounts:logout": {
@@ -82,6 +88,19 @@ MATRIX = {
     },
     "accounts:sign_up_done": {
         "GET": EVERYONE,
+    },
+    # Two-factor authentication is offered to officials (the bureaus, registration offices and
+    # approvers); the empty body makes each action's form answer with its errors.
+    "accounts:two_factor": {
+        "GET": OFFICIALS,
+    },
+    "accounts:two_factor_action": {
+        "POST": {
+            "start": OFFICIALS,
+            "confirm": OFFICIALS,
+            "disable": OFFICIALS,
+            "recovery codes": OFFICIALS,
+        },
     },
     # approve: listings are reviewed by a second user of their own unit, not among these actors.
     "achievements:action": {

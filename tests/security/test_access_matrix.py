@@ -265,6 +265,12 @@ def _world_probes() -> dict[str, dict[str, dict]]:
             "Tangshan 2020": {"unit": "130200", "year": 2020},
         },
         "own token": {"make": {"action": "create"}, "revoke": {"action": "revoke"}},
+        "own two-factor": {
+            "start": {"action": "start"},
+            "confirm": {"action": "confirm"},
+            "disable": {"action": "disable"},
+            "recovery codes": {"action": "recovery-codes"},
+        },
         "office": {"Shijiazhuang's": {"pk": office("0101")}, "Tangshan's": {"pk": office("0201")}},
         "broker": {"the institution's": {"pk": Broker.objects.filter(affiliation=host).order_by("pk").first().pk}},
         "institution year": {
@@ -362,6 +368,7 @@ PROBE_SETS = {
     "kpi:county": "county",
     "kpi_spreadsheets:download": "unit year",
     "accounts:api_token": "own token",
+    "accounts:two_factor_action": "own two-factor",
     "subsidies:programme_close": "programme",
     "subsidies:programme_publish": "programme",
     "subsidies:programme_rule_add": "programme",
@@ -421,6 +428,7 @@ PARAMETERS = {
     "county": ("code",),
     "unit year": ("unit", "year"),
     "own token": ("action",),
+    "own two-factor": ("action",),
     "institution year": ("pk", "year"),
     "certificate": ("code",),
     "indicator": ("code",),
