@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api import MeApi, OrganisationViewSet, TokenObtainApi, TokenRevokeApi
 from apps.achievements.api import AchievementViewSet, DealViewSet, NeedViewSet, SubscriptionViewSet
@@ -15,6 +14,7 @@ from apps.contracts.api import (
     IncomeViewSet,
     TaxReliefApi,
 )
+from apps.core.api import Router
 from apps.core.notification_api import NotificationViewSet
 from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
 from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi, InstitutionViewSet
@@ -25,7 +25,7 @@ from apps.kpi.report_api import KpiReportViewSet
 from apps.kpi.spreadsheet_api import KpiSheetDownloadApi, KpiSheetReturnApi
 from apps.subsidies.api import SubsidyApplicationViewSet, SubsidyNoticeApi, SubsidyProgrammeViewSet
 
-router = DefaultRouter()
+router = Router()
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("regions", RegionViewSet, basename="region")
 router.register("countries", CountryViewSet, basename="country")
@@ -94,6 +94,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+handler400 = "apps.core.views.error_400"
 handler403 = "apps.core.views.error_403"
 handler404 = "apps.core.views.error_404"
 handler500 = "apps.core.views.error_500"

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
-from apps.core.api import ErrorSerializer
+from apps.core.api import ErrorSerializer, error_or_refusal
 from apps.core.errors import InvalidInput
 
 EXPORT_PARAMETERS = [
@@ -46,10 +46,11 @@ class ImportErrorSerializer(serializers.Serializer):
 
 
 class ListingsImportErrorSerializer(serializers.Serializer):
+    """The refusal of a file (``import_rejected``)."""
+
     code = serializers.CharField()
     message = serializers.CharField()
-    field = serializers.CharField(required=False)
-    errors = ImportErrorSerializer(many=True, required=False)
+    errors = ImportErrorSerializer(many=True)
 
 
 class ListingsImportUploadSerializer(serializers.Serializer):
@@ -126,7 +127,7 @@ class ListingsExportXlsxApi(BinaryErrorsAsJsonMixin, APIView):
     responses={
         200: ListingsImportResultSerializer,
         400: OpenApiResponse(
-            ListingsImportErrorSerializer,
+            error_or_refusal(ListingsImportErrorSerializer, component_name="ListingsImportRefusal"),
             description=str(_("The file was refused: import_rejected lists every bad record; nothing was written.")),
         ),
         403: ErrorSerializer,

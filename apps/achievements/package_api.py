@@ -241,7 +241,7 @@ class PackageViewSet(ActionPolicyMixin, BinaryErrorsAsJsonMixin, viewsets.Generi
         package = packages.package_update(actor=request.user, package=package, data=serializer.to_input())
         return self._detail(package)
 
-    @extend_schema(tags=["packages"], responses={200: PackageSerializer(many=True)})
+    @extend_schema(tags=["packages"], responses={200: PackageSerializer(many=True), 403: ErrorSerializer})
     @action(detail=False, methods=["get"])
     def managed(self, request):
         """The packages the caller manages, in every state: all for the province, its own for a city bureau."""

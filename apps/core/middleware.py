@@ -1,16 +1,20 @@
-"""Language selection: Simplified Chinese unless the user chose another language.
+"""Middleware: the language, NUL characters refused at the door, and domain errors that escaped a page.
 
-Django's LocaleMiddleware would follow the browser's Accept-Language, which shows English to an
-official whose browser happens to be set up in English. The portal's language is the one chosen
-with the language switch (the cookie set by ``set_language``), else LANGUAGE_CODE.
+Language selection: Simplified Chinese unless the user chose another language. Django's
+LocaleMiddleware would follow the browser's Accept-Language, which shows English to an official
+whose browser happens to be set up in English. The portal's language is the one chosen with the
+language switch (the cookie set by ``set_language``), else LANGUAGE_CODE.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 
-from apps.core import errors, views
+from apps.core import api, errors, views
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -20,6 +24,37 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NulCharacterMiddleware:
+    """Refuses a NUL character in the path, the query string or a cookie with 400 ``null_characters_not_allowed``.
+
+    PostgreSQL stores no NUL in text: a value with one, looked up or filtered on, made psycopg2 raise
+    ValueError (a 500) wherever a view or a selector reads ``request.GET`` itself. Forms and
+    serializers refuse NULs in the body already (``ProhibitNullCharactersValidator``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            return self.refuse(request, field=None)
+        for source in (request.GET, request.COOKIES):
+            items = source.lists() if hasattr(source, "lists") else ((key, [value]) for key, value in source.items())
+            for key, values in items:
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return self.refuse(request, field=key.replace("\x00", ""))
+        return self.get_response(request)
+
+    def refuse(self, request, *, field):
+        error = errors.InvalidInput(
+            ProhibitNullCharactersValidator.message, code=ProhibitNullCharactersValidator.code, field=field
+        )
+        if api.is_api_request(request):
+            return JsonResponse(error.as_dict(), status=error.status)
+        request.user = AnonymousUser()  # the page is shown without the session: its cookie may be the NUL
+        return render(request, "error.html", {"error": error}, status=error.status)
 
 
 class DomainErrorMiddleware:

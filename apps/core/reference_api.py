@@ -52,6 +52,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Region.objects.order_by("code")
     serializer_class = RegionSerializer
+    lookup_value_regex = "[0-9]{6}"
     filterset_class = RegionFilter
     permission_classes = [AllowAny]
     pagination_class = None
@@ -63,6 +64,7 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Country.objects.order_by("code")
     serializer_class = CountrySerializer
+    lookup_value_regex = "[A-Z]{2}"
     permission_classes = [AllowAny]
     pagination_class = None
 

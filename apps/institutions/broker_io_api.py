@@ -16,13 +16,27 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import ActionPolicyMixin
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
-from apps.core.api import ErrorSerializer
+from apps.core.api import ErrorSerializer, error_or_refusal
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer}
 
 
 class BrokerImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+
+class BrokerImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class BrokerImportRejectedSerializer(serializers.Serializer):
+    """The refusal of a file (``import_rejected``)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = BrokerImportRowErrorSerializer(many=True)
 
 
 class BrokerImportResultSerializer(serializers.Serializer):
@@ -53,7 +67,11 @@ class BrokerExportApi(BinaryErrorsAsJsonMixin, APIView):
 
 @extend_schema(
     request={"multipart/form-data": BrokerImportUploadSerializer},
-    responses={200: BrokerImportResultSerializer, **ERRORS},
+    responses={
+        200: BrokerImportResultSerializer,
+        **ERRORS,
+        400: error_or_refusal(BrokerImportRejectedSerializer, component_name="BrokerImportRefusal"),
+    },
     tags=["institutions"],
 )
 class BrokerImportApi(ActionPolicyMixin, APIView):

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
-from apps.core.api import ErrorSerializer
+from apps.core.api import ErrorSerializer, error_or_refusal
 from apps.core.errors import PermissionDenied
 from apps.kpi import selectors, services, spreadsheets
 
@@ -40,10 +40,11 @@ class KpiSheetCellErrorSerializer(serializers.Serializer):
 
 
 class KpiSheetReturnRejectedSerializer(serializers.Serializer):
+    """The refusal of a return (``return_rejected``)."""
+
     code = serializers.CharField()
     message = serializers.CharField()
-    field = serializers.CharField(required=False)
-    errors = KpiSheetCellErrorSerializer(many=True, required=False)
+    errors = KpiSheetCellErrorSerializer(many=True)
 
 
 @extend_schema(
@@ -68,7 +69,11 @@ class KpiSheetDownloadApi(BinaryErrorsAsJsonMixin, APIView):
 
 @extend_schema(
     request={"multipart/form-data": KpiSheetReturnUploadSerializer},
-    responses={200: KpiSheetReturnResultSerializer, **ERRORS, 400: KpiSheetReturnRejectedSerializer},
+    responses={
+        200: KpiSheetReturnResultSerializer,
+        **ERRORS,
+        400: error_or_refusal(KpiSheetReturnRejectedSerializer, component_name="KpiSheetReturnRefusal"),
+    },
     tags=["kpi"],
 )
 class KpiSheetReturnApi(APIView):

@@ -277,7 +277,9 @@ def allocations_set(*, actor, programme: Programme, amounts: dict[str, Decimal])
     """Set the units' allocations (unit code → yuan); their sum stays within the budget, and no unit's
     allocation drops below what its applications already hold."""
     policies.check(actor, "subsidy.decide", programme)
-    units = {r.code: r for r in Region.objects.filter(code__in=list(amounts), unit_id__isnull=False)}
+    # Only digits are looked up: a region code is digits, and a key with a NUL made the lookup a 500.
+    codes = [code for code in amounts if code.isdigit()]
+    units = {r.code: r for r in Region.objects.filter(code__in=codes, unit_id__isnull=False)}
     cleaned = {}
     for code, amount in amounts.items():
         region = units.get(code)

@@ -423,6 +423,15 @@ def test_an_award_never_exceeds_the_budget_or_the_allocation(
         services.allocations_set(actor=province, programme=programme, amounts={"130100": "60000", "130200": "30000"})
 
 
+@pytest.mark.parametrize("code", ["13\x000100", "石家庄", ""])
+def test_an_allocation_to_what_is_no_unit_code_is_refused(province, programme_factory, code):
+    # A key with a NUL was looked up as is: psycopg2 refused it, a 500 (tests/security/test_api_fuzz.py).
+    programme = programme_factory()
+    with pytest.raises(InvalidInput) as caught:
+        services.allocations_set(actor=province, programme=programme, amounts={code: "1000"})
+    assert caught.value.field == "allocations"
+
+
 def test_the_programme_budget_binds_without_allocations(buyer, city, province, registered, programme_factory):
     programme = programme_factory(budget="60000")
     first = to_recommended(apply(buyer, programme, [registered("1000000.00")]), buyer, city)
