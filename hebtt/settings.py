@@ -118,6 +118,9 @@ if HEBTT_REPLICA_READS:
     DATABASES["replica"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASE_ROUTERS = ["hebtt.routers.DashboardReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The audit history (django-pghistory's event tables) is append-only in the database itself: a
+# trigger refuses any UPDATE or DELETE of an event, whatever code or admin would try.
+PGHISTORY_APPEND_ONLY = True
 
 REDIS_URL = env("REDIS_URL")
 CACHES = {

@@ -1,6 +1,7 @@
 """Audit history: every write, bulk ones included, is recorded with who acted."""
 
 import pghistory
+import pytest
 
 from apps.accounts.models import Organisation, OrganisationStatus
 
@@ -37,3 +38,30 @@ def test_a_web_request_records_the_logged_in_user(client_for, make_user, make_or
     assert event.status == OrganisationStatus.ACTIVE
     assert event.pgh_context.metadata["user"] == official.pk
     assert event.pgh_context.metadata["url"] == f"/accounts/organisations/{pending.pk}/activate/"
+
+
+def test_the_history_cannot_be_changed_or_deleted(make_organisation):
+    from django.db import InternalError, transaction
+
+    event = make_organisation().events.get()
+    with pytest.raises(InternalError, match="append_only"), transaction.atomic():
+        Organisation.pgh_event_model.objects.filter(pk=event.pk).update(name="rewritten")
+    with pytest.raises(InternalError, match="append_only"), transaction.atomic():
+        event.delete()
+    assert Organisation.pgh_event_model.objects.get(pk=event.pk).name == event.name
+
+
+def test_every_history_table_is_append_only(db):
+    from django.apps import apps
+    from django.db import connection
+    from pghistory.models import Event
+
+    tables = {model._meta.db_table for model in apps.get_models() if issubclass(model, Event) and not model._meta.proxy}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE 'pgtrigger_append_only_%%'"
+        )
+        protected = {name for (name,) in cursor.fetchall()}
+    assert len(tables) > 30
+    assert tables <= protected
