@@ -241,6 +241,22 @@ class Gunicorn:
         return [pid for pid in _pids() if _stat(pid)[1] == self.process.pid]
 
 
+def server_env(url: str, *, secret_key: str, **extra: str) -> dict[str, str]:
+    """The environment of the bench's gunicorn: the bench settings, DEBUG off, the bench database ``url``."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.load_server.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        # Production's 60 s would reconnect each worker once a minute: no matter for the throughput,
+        # but the PostgreSQL backends whose CPU time is read must last the whole run.
+        "CONN_MAX_AGE": "3600",
+        **extra,
+    }
+
+
 def http(method: str, url: str, token: str, body: bytes | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url, data=body, method=method, headers=headers(token))
     if body is not None:
@@ -302,13 +318,18 @@ def wrk_parse(output: str) -> dict:
     return result
 
 
-def wrk_run(wrk: str, url: str, script: Path, *, duration: int, threads: int, connections: int) -> dict:
+def wrk_output(wrk: str, url: str, script: Path, *, duration: int, threads: int, connections: int) -> str:
+    """What ``wrk --latency`` printed (with what the script's ``done()`` printed); exits if wrk failed."""
     command = [wrk, "--latency", "--timeout", "10s", f"-t{threads}", f"-c{connections}", f"-d{duration}s"]
     command += ["-s", str(script), url]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         raise SystemExit(f"wrk failed ({completed.returncode}): {completed.stderr or completed.stdout}")
-    return wrk_parse(completed.stdout)
+    return completed.stdout
+
+
+def wrk_run(wrk: str, url: str, script: Path, *, duration: int, threads: int, connections: int) -> dict:
+    return wrk_parse(wrk_output(wrk, url, script, duration=duration, threads=threads, connections=connections))
 
 
 def _pids() -> list[int]:
@@ -433,18 +454,7 @@ def main(argv=None) -> int:
 
     recorded = workdir / "recorded"
     recorded.mkdir()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.load_server.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": url,
-        "HEBTT_BENCH_RECORDED": str(recorded),
-        "LOG_LEVEL": "WARNING",
-        # Production's 60 s would reconnect each worker once a minute: no matter for the throughput,
-        # but the PostgreSQL backends whose CPU time is read must last the whole run.
-        "CONN_MAX_AGE": "3600",
-    }
+    env = server_env(url, secret_key=secrets.token_urlsafe(50), HEBTT_BENCH_RECORDED=str(recorded))
     api, drf = "/api/v1/contracts/", "/bench/drf/contracts/"
     # (key, kind, label, whose token, the bare view)
     pairs = [

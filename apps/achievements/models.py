@@ -139,6 +139,13 @@ class Achievement(Listing):
             GinIndex(fields=["search_vector"], name="achievements_search_gin"),
             GinIndex(fields=["push_fields"], name="achievements_push_gin"),
             models.Index(fields=["status", "tech_field", "-published_at"], name="achievements_status_field"),
+            # The public list's default order (newest first), read a page at a time instead of sorting
+            # every public achievement (bench/mixed_load.py).
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="achievements_public_recent",
+                condition=models.Q(status__in=["published", "transferred"]),
+            ),
             models.Index(fields=["publisher", "status"], name="achievements_publisher"),
         ]
 
@@ -184,6 +191,11 @@ class Need(Listing):
             GinIndex(fields=["search_vector"], name="needs_search_gin"),
             GinIndex(fields=["push_fields"], name="needs_push_gin"),
             models.Index(fields=["status", "tech_field", "-published_at"], name="needs_status_field"),
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="needs_public_recent",
+                condition=models.Q(status__in=["published", "fulfilled"]),
+            ),
             models.Index(fields=["publisher", "status"], name="needs_publisher"),
         ]
 
