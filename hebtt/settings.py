@@ -209,8 +209,10 @@ STORAGES["private"] = {
     "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
 }
 
-# Email: console in development, EMAIL_URL (smtp://...) in production.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# Email: EMAIL_URL (smtp+tls://...) in production. Without it, the console in development (DEBUG) and
+# nothing sent otherwise: mail holds addresses, names and reports, which must not end up in the logs.
+# `check --deploy` refuses the console and warns of the default (apps.core.checks).
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "dummymail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST", "")
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
@@ -345,6 +347,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.accounts.tasks.pending_activation_reminder_task",
         "schedule": crontab(hour=8, minute=30),
     },
+    "accounts-login-records-purge": {
+        "task": "apps.accounts.tasks.login_records_purge_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "institutions-annual-report-reminder": {
         "task": "apps.institutions.tasks.annual_report_reminder_task",
         "schedule": crontab(hour=9, minute=0, day_of_week="mon", month_of_year="1-4"),
@@ -389,6 +395,9 @@ HEBTT_LIST_COUNT_CAP = env.int("HEBTT_LIST_COUNT_CAP", default=10_000)
 HEBTT_DEMO_PASSWORD = env("HEBTT_DEMO_PASSWORD", default="")
 HEBTT_PROVINCE_CODE = "130000"
 HEBTT_PENDING_ACTIVATION_REMINDER_DAYS = env.int("HEBTT_PENDING_ACTIVATION_REMINDER_DAYS", default=2)
+# Records of logins and failed attempts (user name, IP address, browser) are deleted after this many
+# days, expired sessions daily (apps.accounts.tasks.login_records_purge_task).
+HEBTT_LOGIN_RECORDS_RETENTION_DAYS = env.int("HEBTT_LOGIN_RECORDS_RETENTION_DAYS", default=90)
 # When institutions' annual reports on the previous year are due (month-day), as the reminders say it.
 HEBTT_ANNUAL_REPORT_DUE = env("HEBTT_ANNUAL_REPORT_DUE", default="03-31")
 HEBTT_DEADLINE_WARNING_WORKING_DAYS = env.int("HEBTT_DEADLINE_WARNING_WORKING_DAYS", default=2)

@@ -18,7 +18,7 @@ from apps.core.api import Router
 from apps.core.notification_api import NotificationViewSet
 from apps.core.reference_api import CodeViewSet, CountryViewSet, RegionViewSet
 from apps.institutions.api import InstitutionDirectoryApi, InstitutionExportApi, InstitutionViewSet
-from apps.institutions.broker_api import BrokerViewSet
+from apps.institutions.broker_api import BrokerActiveApi, BrokerViewSet
 from apps.institutions.broker_io_api import BrokerExportApi, BrokerImportApi
 from apps.kpi.api import IndicatorViewSet, ProgressApi, ReportedValueViewSet, TargetSetViewSet
 from apps.kpi.report_api import KpiReportViewSet
@@ -62,6 +62,7 @@ api_v1 = [
     path("institutions/export.xlsx", InstitutionExportApi.as_view(), name="institution-export"),
     path("brokers/export.xlsx", BrokerExportApi.as_view(), name="broker-export"),
     path("brokers/import/", BrokerImportApi.as_view(), name="broker-import"),
+    path("brokers/<int:pk>/active/", BrokerActiveApi.as_view(), name="broker-active"),
     path("achievements/exchange.json", ListingsExportJsonApi.as_view(), name="listings-export-json"),
     path("achievements/exchange.xlsx", ListingsExportXlsxApi.as_view(), name="listings-export-xlsx"),
     path("achievements/exchange/", ListingsImportApi.as_view(), name="listings-import"),

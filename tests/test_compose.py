@@ -224,6 +224,8 @@ def test_application_services_share_the_environment(services):
     )
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
     assert ":?" in environment["SECRET_KEY"], "SECRET_KEY must be required, never defaulted"
+    # Never the console backend by default: it writes every e-mail (addresses, names, reports) to the logs.
+    assert ":?" in environment["EMAIL_URL"], "EMAIL_URL must be required, never defaulted"
     assert str(environment["DEBUG"]) == "0"
     assert environment["PRIVATE_STORAGE_ROOT"] == "/data/private"
     assert environment["MEDIA_ROOT"] == "/data/media"

@@ -94,6 +94,7 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
         SECRET_KEY="prod-" + "x7Kq9vLm2Rt8Wz4Hb6Nc1Pj5Sd3Fg0Yu" * 2,
         ALLOWED_HOSTS="hebtt.example.gov.cn",
         HEBTT_PUBLIC_URL="https://hebtt.example.gov.cn",
+        EMAIL_URL="smtp+tls://hebtt:secret@smtp.example.gov.cn:587",
         DJANGO_SETTINGS_MODULE="hebtt.settings",
     )
     result = subprocess.run(
@@ -106,6 +107,39 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(("email_url", "issue"), [(None, "core.W001"), ("consolemail://", "core.E001")])
+def test_deploy_check_refuses_mail_to_the_logs_and_warns_of_no_mail(email_url, issue):
+    """Without DEBUG, mail never goes to the console (the logs) by default, and `check --deploy` says so."""
+    env = dict(os.environ)
+    env.pop("EMAIL_URL", None)
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="prod-" + "x7Kq9vLm2Rt8Wz4Hb6Nc1Pj5Sd3Fg0Yu" * 2,
+        ALLOWED_HOSTS="hebtt.example.gov.cn",
+        HEBTT_PUBLIC_URL="https://hebtt.example.gov.cn",
+        DJANGO_SETTINGS_MODULE="hebtt.settings",
+    )
+    if email_url:
+        env["EMAIL_URL"] = email_url
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert issue in result.stdout + result.stderr
+    if email_url is None:
+        backend = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+             "print(settings.EMAIL_BACKEND)"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert backend.stdout.strip() == "django.core.mail.backends.dummy.EmailBackend", backend.stderr
 
 
 def test_deploy_check_warns_of_a_local_public_url():

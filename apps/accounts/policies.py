@@ -227,6 +227,17 @@ def _may_review_organisation(actor: Actor, organisation) -> bool:
     return actor.oversees_region(organisation.region, *REGION_OVERSIGHT_ROLES)
 
 
+@rule("organisation.contacts")
+def _may_see_organisation_contacts(actor: Actor, organisation) -> bool:
+    """An organisation's contact person, phone, e-mail, address and members: its own users, and the
+    bureaus that review it; not every official who may see it (registration offices, approvers)."""
+    if organisation is None:
+        return False
+    if organisation.pk in actor.organisation_ids(include_inactive=True):
+        return True
+    return _may_review_organisation(actor, organisation)
+
+
 def _organisations_supervised(actor: Actor, queryset: QuerySet) -> QuerySet:
     return queryset.filter(actor.region_q("region", Role.PROVINCE_ADMIN, Role.CITY_OFFICIAL))
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.core.management import call_command
 from django.utils import timezone
 from django.utils.translation import ngettext, override
 
@@ -47,3 +48,21 @@ def pending_activation_reminder_task() -> int:
             send_mail(subject, "\n".join(names), None, [membership.user.email], fail_silently=False)
         sent += 1
     return sent
+
+
+@shared_task
+def login_records_purge_task() -> dict[str, int]:
+    """Delete what the portal keeps about logins once it is no longer needed (daily).
+
+    Expired sessions (``clearsessions``), and django-axes' records of logins, logouts and failed
+    attempts (user name, IP address, browser) older than HEBTT_LOGIN_RECORDS_RETENTION_DAYS: long
+    enough to look into a break-in, far beyond the lockout's cool-off. Returns the rows deleted.
+    """
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    call_command("clearsessions")
+    cutoff = timezone.now() - timedelta(days=settings.HEBTT_LOGIN_RECORDS_RETENTION_DAYS)
+    deleted = {}
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        deleted[model._meta.model_name], _by_model = model.objects.filter(attempt_time__lt=cutoff).delete()
+    return deleted

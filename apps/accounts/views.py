@@ -190,6 +190,7 @@ def organisation_detail(request, pk):
             "history_events": selectors.events_with_actors(history.object_list),
             "may_review": may(request.user, "organisation.review", organisation),
             "may_supervise": may(request.user, "organisation.supervise", organisation),
+            "show_contacts": may(request.user, "organisation.contacts", organisation),
             "reason_form": ReasonForm(),
         },
     )

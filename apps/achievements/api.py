@@ -2,13 +2,22 @@
 
 Reading listings needs no login: anonymous callers get the public listings with public fields
 (no contacts, no notes). Signed-in callers also see their organisation's listings in every state
-and, as officials, the submitted listings of their area. Every write goes through
+and, as officials, the submitted listings of their area. List rows carry the public fields only;
+one listing read by a signed-in caller adds the contacts for users of activated organisations
+(policy ``listing.contacts``) and the status note and steps for its publisher and the officials of
+its area (``listing.private``), null for the others. Every write goes through
 ``apps.achievements.services``, so the API and the pages refuse the same things with the same
 codes; an action the listing's state does not allow is 409.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -128,7 +137,8 @@ PUBLIC_COMMON = [
     "id", "status", "title", "tech_field", "push_fields", "keywords", "region", "region_name", "unit",
     "transfer_modes", "publisher", "publisher_name", "published_at",
 ]  # fmt: skip
-PRIVATE_COMMON = ["contact_name", "contact_phone", "contact_email", "status_note", "submitted_at", "created_at"]
+CONTACT_FIELDS = ["contact_name", "contact_phone", "contact_email"]
+DETAIL_COMMON = [*CONTACT_FIELDS, "status_note", "submitted_at", "created_at", "steps", "files"]
 
 
 class _ListingSerializer(serializers.ModelSerializer):
@@ -151,14 +161,6 @@ class PublicAchievementSerializer(_ListingSerializer):
         read_only_fields = fields
 
 
-class AchievementSerializer(PublicAchievementSerializer):
-    """What the publisher, the officials of the area and signed-in users may read."""
-
-    class Meta(PublicAchievementSerializer.Meta):
-        fields = [*PublicAchievementSerializer.Meta.fields, *PRIVATE_COMMON]
-        read_only_fields = fields
-
-
 class PublicNeedSerializer(_ListingSerializer):
     class Meta:
         model = Need
@@ -169,14 +171,9 @@ class PublicNeedSerializer(_ListingSerializer):
         read_only_fields = fields
 
 
-class NeedSerializer(PublicNeedSerializer):
-    class Meta(PublicNeedSerializer.Meta):
-        fields = [*PublicNeedSerializer.Meta.fields, *PRIVATE_COMMON]
-        read_only_fields = fields
-
-
 class ListingStepSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True, default=None)
+    # The name the pages show (display name, else user name); null for the system.
+    actor = serializers.CharField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = ListingStep
@@ -188,6 +185,63 @@ class ListingFileSerializer(serializers.ModelSerializer):
     class Meta:
         model = ListingFile
         fields = ["id", "kind", "name", "content_type", "size", "sha256", "uploaded_at"]
+        read_only_fields = fields
+
+
+class _ListingDetailSerializer(serializers.Serializer):
+    """The fields of one listing that not every signed-in caller reads. The view says in the context
+    what the caller may see: ``contacts`` (policy ``listing.contacts``) and ``private``
+    (``listing.private``); the fields the caller may not see are null."""
+
+    contact_name = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("Null unless your organisation is activated.")
+    )
+    contact_phone = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("Null unless your organisation is activated.")
+    )
+    contact_email = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("Null unless your organisation is activated.")
+    )
+    status_note = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("Null unless you publish the listing or oversee its area.")
+    )
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    steps = serializers.SerializerMethodField(help_text=_("Null unless you publish the listing or oversee its area."))
+    files = serializers.SerializerMethodField()
+
+    @extend_schema_field(ListingStepSerializer(many=True, allow_null=True))
+    def get_steps(self, listing):
+        if not self.context.get("private"):
+            return None
+        return ListingStepSerializer(selectors.listing_steps(listing), many=True).data
+
+    @extend_schema_field(ListingFileSerializer(many=True))
+    def get_files(self, listing):
+        return ListingFileSerializer(selectors.listing_files(listing), many=True).data
+
+    def to_representation(self, listing):
+        data = super().to_representation(listing)
+        if not self.context.get("contacts"):
+            data.update(dict.fromkeys(CONTACT_FIELDS))
+        if not self.context.get("private"):
+            data["status_note"] = None
+        return data
+
+
+class AchievementSerializer(_ListingDetailSerializer, PublicAchievementSerializer):
+    """One achievement as a signed-in caller reads it."""
+
+    class Meta(PublicAchievementSerializer.Meta):
+        fields = [*PublicAchievementSerializer.Meta.fields, *DETAIL_COMMON]
+        read_only_fields = fields
+
+
+class NeedSerializer(_ListingDetailSerializer, PublicNeedSerializer):
+    """One need as a signed-in caller reads it."""
+
+    class Meta(PublicNeedSerializer.Meta):
+        fields = [*PublicNeedSerializer.Meta.fields, *DETAIL_COMMON]
         read_only_fields = fields
 
 
@@ -246,7 +300,10 @@ class _ListingViewSet(viewsets.GenericViewSet):
         return super().get_permissions()
 
     def get_serializer_class(self):
-        return self.private_serializer if self.request.user.is_authenticated else self.public_serializer
+        # List rows never carry contacts or notes: those are read one listing at a time (``_detail``).
+        if self.action in ("list", "retrieve"):
+            return self.public_serializer
+        return self.private_serializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -260,10 +317,12 @@ class _ListingViewSet(viewsets.GenericViewSet):
 
     def _detail(self, listing, status_code=status.HTTP_200_OK):
         listing = self.model.objects.select_related("publisher", "region").get(pk=listing.pk)
-        data = self.private_serializer(listing).data
-        data["steps"] = ListingStepSerializer(selectors.listing_steps(listing), many=True).data
-        data["files"] = ListingFileSerializer(selectors.listing_files(listing), many=True).data
-        return Response(data, status=status_code)
+        user = self.request.user
+        context = {
+            "contacts": policies.may(user, "listing.contacts", listing),
+            "private": policies.may(user, "listing.private", listing),
+        }
+        return Response(self.private_serializer(listing, context=context).data, status=status_code)
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -318,7 +377,12 @@ class _ListingViewSet(viewsets.GenericViewSet):
 def _listing_schema(tag, parameters, public, private, input_serializer):
     transition = {200: private, **ERRORS, 409: CONFLICT}
     return {
-        "list": extend_schema(tags=[tag], parameters=parameters, responses={200: private(many=True)}),
+        "list": extend_schema(
+            tags=[tag],
+            parameters=parameters,
+            responses={200: public(many=True)},
+            description=str(_("Rows carry the public fields only; read one listing for its contacts.")),
+        ),
         "retrieve": extend_schema(
             tags=[tag],
             responses={200: private, 404: ErrorSerializer},
@@ -426,7 +490,8 @@ class NeedViewSet(ActionPolicyMixin, _TransitionActions, _ListingViewSet):
 
 
 class DealStepSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True, default=None)
+    # The name the pages show (display name, else user name); null for the system.
+    actor = serializers.CharField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = DealStep

@@ -81,7 +81,7 @@ class ListingForm(forms.Form):
         label=_("Contact phone"),
         max_length=32,
         required=False,
-        help_text=_("Shown to signed-in users only."),
+        help_text=_("Shown on the listing's page to users of activated organisations only."),
     )
     contact_email = forms.EmailField(label=_("Contact email"), required=False)
 

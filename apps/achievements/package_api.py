@@ -375,7 +375,13 @@ class CatalogueEntryInputSerializer(serializers.Serializer):
     holder = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     summary = serializers.CharField(required=False, allow_blank=True, default="")
     scope = serializers.CharField(required=False, allow_blank=True, default="")
-    contact = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    contact = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Public once published: an organisation and its office line, never a personal mobile or e-mail."),
+    )
 
     def typed(self) -> packages.CatalogueEntryInput | None:
         data = self.validated_data

@@ -163,7 +163,15 @@ class EntryForm(forms.Form):
     holder = forms.CharField(label=_("Holder"), max_length=200)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}))
     scope = forms.CharField(label=_("Where it applies"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    contact = forms.CharField(label=_("Contact"), max_length=200, required=False)
+    contact = forms.CharField(
+        label=_("Contact"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Shown to everyone in the published catalogue: an organisation and its office line, "
+            "never a person's mobile number or e-mail."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -491,10 +491,12 @@ def catalogue_entry_input_validate(data: CatalogueEntryInput) -> dict:
 
 
 def catalogue_entry_input_from(achievement: Achievement) -> CatalogueEntryInput:
-    """An entry's fields taken from a published achievement (the first push field, the public contact)."""
-    contact = " ".join(
-        part for part in (achievement.contact_name, achievement.contact_phone, achievement.contact_email) if part
-    )
+    """An entry's fields taken from a published achievement (the first push field; the publisher as contact).
+
+    The catalogue is public and frozen once published, so the achievement's contact person, phone
+    and e-mail (shown to activated members only) never enter it: the contact is the publishing
+    organisation, whose office line the province may type in.
+    """
     return CatalogueEntryInput(
         name=achievement.title,
         tech_field=achievement.tech_field,
@@ -502,7 +504,7 @@ def catalogue_entry_input_from(achievement: Achievement) -> CatalogueEntryInput:
         holder=achievement.lead_unit or achievement.publisher.name,
         summary=achievement.summary,
         scope=achievement.application_fields,
-        contact=contact,
+        contact=achievement.publisher.name,
     )
 
 

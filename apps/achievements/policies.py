@@ -119,6 +119,24 @@ def _may_supervise(actor: Actor, listing) -> bool:
     return actor.oversees_region(listing.region, *REGION_OVERSIGHT_ROLES)
 
 
+@rule("listing.contacts")
+def _may_see_contacts(actor: Actor, listing) -> bool:
+    """A listing's contact person, phone and e-mail: users of an activated organisation (a bureau
+    reviewed its sign-up), not anyone who signed up; the publisher's own users always."""
+    if listing is not None and listing.publisher_id in actor.organisation_ids(include_inactive=True):
+        return True
+    return bool(actor.grants)
+
+
+@rule("listing.private")
+def _may_see_private(actor: Actor, listing) -> bool:
+    """A listing's workflow steps (who did what, review notes) and status note: its publisher's users
+    who may publish it, and the officials of its area."""
+    if listing is None:
+        return False
+    return _may_publish(actor, listing, _roles_for(listing)) or _may_supervise(actor, listing)
+
+
 # Deals -------------------------------------------------------------------------------------------
 
 

@@ -323,7 +323,7 @@ def _render_detail(request, listing, *, bound=None, file_form=None, interest_for
         "steps": steps,
         "images": [f for f in files if f.kind == AttachmentKind.IMAGE],
         "documents": [f for f in files if f.kind == AttachmentKind.DOCUMENT],
-        "show_contacts": user.is_authenticated,
+        "show_contacts": may(user, "listing.contacts", listing),
         "show_private": is_publisher or is_official,
         "may_edit": is_publisher and listing.status in services.EDITABLE,
         "may_add_files": may_add_files,

@@ -1,7 +1,8 @@
 """Backups of the portal's database with pg_dump, and their restore with pg_restore.
 
 ``manage.py backup`` writes the whole database (schema, data, history tables) as one pg_dump
-archive in the custom format; ``manage.py restore`` loads such an archive into the database in a
+archive in the custom format, readable by its owner only (mode 0600, in a directory of mode 0700
+when the command creates it); ``manage.py restore`` loads such an archive into the database in a
 single transaction, replacing what is there, so a restore that fails leaves the database as it
 was. Uploaded files (contract texts, evidence) live in the file storage and are backed up with
 it, not here (docs/deployment.md).
@@ -75,6 +76,11 @@ def backup(path: Path, *, alias: str = "default") -> int:
     """Write the database of ``alias`` to ``path`` (pg_dump's custom format); its size in bytes."""
     arguments, environment = _environment(connections[alias].settings_dict)
     partial = path.with_name(path.name + ".partial")
+    # The archive holds everyone's personal data (names, phones, e-mail addresses, bank accounts):
+    # readable by its owner only. pg_dump truncates an existing file and keeps its mode, so the file
+    # is created 0600 first, anew (O_EXCL: never through a link someone left in its place).
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     command = [tool_for("pg_dump", alias), "--format=custom", "--no-owner", "--file", str(partial), *arguments]
     completed = subprocess.run(command, env=environment, capture_output=True, text=True)
     if completed.returncode != 0:

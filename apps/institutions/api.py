@@ -97,7 +97,8 @@ class InstitutionSerializer(serializers.ModelSerializer):
 
 
 class InstitutionStepSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True, default=None)
+    # The name the pages show (display name, else user name); null for the system.
+    actor = serializers.CharField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = InstitutionStep

@@ -1,12 +1,17 @@
-"""API of the public directory of technology brokers and managers (技术经纪人 / 技术经理人)."""
+"""API of the public directory of technology brokers and managers (技术经纪人 / 技术经理人), and the
+action of those who manage a broker that takes them off it (or puts them back)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from apps.accounts import policies
 from apps.core.api import ErrorSerializer
 from apps.core.errors import NotFound
-from apps.institutions import selectors
+from apps.institutions import selectors, services
 from apps.institutions.models import Broker
 
 
@@ -59,3 +64,52 @@ class BrokerViewSet(viewsets.ReadOnlyModelViewSet):
         if broker is None:
             raise NotFound()
         return broker
+
+
+class BrokerActiveInputSerializer(serializers.Serializer):
+    active = serializers.BooleanField(help_text=_("False takes the broker off the public directory."))
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required to take the broker off the directory; kept in the history."),
+    )
+
+
+class BrokerActiveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Broker
+        fields = ["id", "name", "certificate_number", "is_active"]
+        read_only_fields = fields
+
+
+@extend_schema(
+    tags=["institutions"],
+    request=BrokerActiveInputSerializer,
+    responses={
+        200: BrokerActiveSerializer,
+        400: ErrorSerializer,
+        403: ErrorSerializer,
+        404: ErrorSerializer,
+        409: ErrorSerializer,
+    },
+)
+class BrokerActiveApi(APIView):
+    """Take a broker one manages off the public directory (a reason is required) or put them back (policy
+    ``broker.manage``); 409 when the broker already is in that state."""
+
+    def post(self, request, pk):
+        broker = selectors.broker_list(actor=request.user).filter(pk=pk).first()
+        if broker is None:
+            raise NotFound()
+        policies.check(request.user, "broker.manage", broker)
+        serializer = BrokerActiveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        broker = services.broker_set_active(
+            actor=request.user,
+            broker=broker,
+            active=serializer.validated_data["active"],
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(BrokerActiveSerializer(broker).data)

@@ -3,8 +3,8 @@
 The first sheet's first row is the header (bilingual, as every workbook of the portal), one row a
 broker below it. The columns the import reads come first, in the order of
 docs/institutions-exchange.md; the names of the region, the affiliation and the technology fields
-and whether the broker is active follow for the reader and are ignored by the import, so an
-exported file re-imported changes nothing.
+follow for the reader and are ignored by the import; whether the broker is active comes last and
+is read back, so an exported file re-imported changes nothing.
 """
 
 import io
@@ -20,7 +20,7 @@ from apps.core.models import Code, CodeList
 from apps.institutions import selectors
 
 COLUMNS = (
-    # (msgid, width); the first ten are the import's columns (apps.institutions.broker_imports.EXPORT_LABELS)
+    # (msgid, width); the first ten and the last are the import's columns (broker_imports.EXPORT_LABELS)
     (gettext_noop("Certificate number"), 22),
     (gettext_noop("Name"), 12),
     (gettext_noop("Broker role"), 14),

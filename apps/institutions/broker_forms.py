@@ -1,4 +1,5 @@
-"""Forms of the broker pages: registering a broker, recording a course, and the directory filters.
+"""Forms of the broker pages: registering a broker, recording a course, taking a broker off the
+directory or back, and the directory filters.
 
 The forms only shape what the browser posts; the services decide what is valid (an error they
 raise is put back on the field it names). Choices are given by the view so that each list is read
@@ -102,6 +103,21 @@ class TrainingForm(forms.Form):
 
     def chosen_base(self):
         return next(base for base in self.bases if base.pk == self.cleaned_data["training_base"])
+
+
+class BrokerActiveForm(forms.Form):
+    """Take a broker off the public directory, with a reason, or put them back on it."""
+
+    active = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1", widget=forms.HiddenInput
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to take the broker off the directory; kept in the history."),
+    )
 
 
 class BrokerFilterForm(forms.Form):

@@ -54,6 +54,7 @@ COLUMNS = (
     Column("tech_fields", ("技术领域", "专业领域")),
     Column("profile", ("简介", "个人简介")),
     Column("phone", ("联系电话", "电话")),
+    Column("is_active", ("是否有效", "有效", "是否在册", "在册")),
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 
@@ -69,10 +70,13 @@ EXPORT_LABELS = {
     "Technology field codes": "tech_fields",
     "Public profile": "profile",
     "Phone": "phone",
+    "Active": "is_active",
 }
 ROLE_NAMES = {"技术经纪人": BrokerRole.BROKER, "技术经理人": BrokerRole.MANAGER}
 TITLE_NAMES = {"初级": BrokerTitle.JUNIOR, "中级": BrokerTitle.INTERMEDIATE, "高级": BrokerTitle.SENIOR}
 # How lists separate the fields of one cell; a field's own name may contain 、 (生物、医药和医疗器械).
+# The answers an "Active" cell may give (lower case), besides the labels Yes and No in both languages.
+ACTIVE_NAMES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 FIELD_SEPARATORS = re.compile(r"([、,，;；\s]+)")
 LONGEST_FIELD_NAME = 12  # separated parts; far above any name of the list
 
@@ -87,6 +91,7 @@ IMPORTED_FIELDS = (
     "tech_fields",
     "profile",
     "phone",
+    "is_active",
 )
 MAX_LENGTHS = {"certificate_number": 64, "name": 64, "phone": 32}
 
@@ -141,6 +146,10 @@ class _Lookups:
     def __init__(self, rows: list[tuple[int, list]], positions: dict[str, int]):
         self.roles = _choices(BrokerRole.choices, ROLE_NAMES)
         self.titles = _choices(BrokerTitle.choices, TITLE_NAMES)
+        self.answers = dict(ACTIVE_NAMES)
+        for language in ("en", "zh-hans"):  # the export writes Yes or No in the language of its request
+            with override(language):
+                self.answers.update({_("Yes").lower(): True, _("No").lower(): False})
         province = settings.HEBTT_PROVINCE_CODE[:2]
         self.regions = set(
             Region.objects.filter(is_active=True, unit__isnull=False, code__startswith=province).values_list(
@@ -178,6 +187,12 @@ class _Lookups:
                 column, _("“%(value)s” is not a title: give junior, intermediate or senior.") % {"value": text}
             )
         return found
+
+    def active(self, value, column: str) -> bool:
+        text = _text(value).lower()
+        if text not in self.answers:
+            raise _CellError(column, _("“%(value)s” is not an answer: give yes or no (是 or 否).") % {"value": text})
+        return self.answers[text]
 
     def region(self, value, column: str) -> str:
         text = _text(value)
@@ -240,6 +255,7 @@ def _validate_row(r: _RowReader, lookups: _Lookups, today) -> dict:
         "tech_fields": r.get("tech_fields", lookups.tech_fields, default=[]),
         "profile": r.get("profile", default=""),
         "phone": r.get("phone", default=""),
+        "is_active": r.get("is_active", lookups.active),
     }
     if values["certified_on"] and values["certified_on"] > today:
         r.fail("certified_on", _("The certification date is in the future."))
@@ -254,9 +270,10 @@ def brokers_import(*, actor, file, filename: str) -> ImportResult:
 
     All or nothing: if a row is bad, nothing is written and ``ImportRejected`` lists every bad
     row. A row whose certificate number is registered updates that broker if it changed and leaves
-    it alone otherwise; whether the broker is active stays as it is. An empty role or affiliation
-    credit code keeps the broker's current one (a new broker is a technology broker without
-    affiliation), so that a list without these columns does not undo what the portal knows.
+    it alone otherwise. An empty role, affiliation credit code or "Active" cell keeps the broker's
+    current one (a new broker is an active technology broker without affiliation), so that a list
+    without these columns does not undo what the portal knows; a "No" in the "Active" column takes
+    the broker off the public directory, a "Yes" puts them back.
     """
     policies.check(actor, "institution.approve")
     rows = _read_rows(_read_upload(file), filename)
@@ -307,9 +324,10 @@ def brokers_import(*, actor, file, filename: str) -> ImportResult:
             broker = existing.get(values["certificate_number"])
             if broker is None:
                 values["role"] = values["role"] or BrokerRole.BROKER
+                values["is_active"] = True if values["is_active"] is None else values["is_active"]
                 to_create.append(Broker(**values))
                 continue
-            for field in ("role", "affiliation_id"):
+            for field in ("role", "affiliation_id", "is_active"):
                 if values[field] is None:
                     values[field] = getattr(broker, field)
             changed = [field for field in IMPORTED_FIELDS if getattr(broker, field) != values[field]]

@@ -10,4 +10,5 @@ urlpatterns = [
     path("new/", broker_views.create, name="create"),
     path("<int:pk>/", broker_views.detail, name="detail"),
     path("<int:pk>/training/", broker_views.training_add, name="training_add"),
+    path("<int:pk>/active/", broker_views.set_active, name="set_active"),
 ]

@@ -1,10 +1,11 @@
 """Pages of technology brokers and managers (技术经纪人 / 技术经理人).
 
 - ``index``: the public directory, no login, public fields only (never the phone).
-- ``manage``, ``create``, ``detail``, ``training_add``: the registry for those who manage brokers
+- ``manage``, ``create``, ``detail``, ``training_add``, ``set_active``: the registry for those who manage brokers
   (policy ``broker.manage``): the province sees every broker, an institution's users the brokers
   affiliated with their institution. A broker the user may not manage answers 404; an action the
-  user may not take 403 (via the middleware). Writes go through ``services``.
+  user may not take 403 (via the middleware). Writes go through ``services``. An inactive broker
+  stays in the registry and leaves the public directory.
 """
 
 from django.contrib import messages
@@ -17,12 +18,12 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts import policies
 from apps.accounts.models import Organisation, OrganisationKind, OrganisationStatus, Role
-from apps.core.errors import InvalidInput, NotFound
+from apps.core.errors import Conflict, InvalidInput, NotFound
 from apps.core.models import CodeList
 from apps.core.pagination import page_of
 from apps.core.selectors import assessment_units, code_choices, hebei_regions_below_province
 from apps.institutions import selectors, services
-from apps.institutions.broker_forms import BrokerFilterForm, BrokerForm, TrainingForm
+from apps.institutions.broker_forms import BrokerActiveForm, BrokerFilterForm, BrokerForm, TrainingForm
 from apps.institutions.models import Broker, BrokerTitle, Institution, InstitutionStatus
 
 PAGE_SIZE = 24
@@ -193,7 +194,7 @@ def create(request):
     return render(request, "institutions/brokers_form.html", {"form": form}, status=400)
 
 
-def _render_detail(request, broker, *, training_form=None, status=200):
+def _render_detail(request, broker, *, training_form=None, active_form=None, status=200):
     from apps.contracts.models import ContractStatus
 
     labels = dict(code_choices(CodeList.TECH_FIELD))
@@ -210,6 +211,7 @@ def _render_detail(request, broker, *, training_form=None, status=200):
         "training_hours": sum(record.hours for record in trainings),
         "contracts": contracts,
         "training_form": training_form or TrainingForm(bases=_training_bases(), auto_id="id_training_%s"),
+        "active_form": active_form or BrokerActiveForm(auto_id="id_active_%s"),
     }
     return render(request, "institutions/brokers_detail.html", context, status=status)
 
@@ -244,3 +246,32 @@ def training_add(request, pk):
             messages.success(request, _("The training is recorded."))
             return redirect(_detail_url(broker))
     return _render_detail(request, broker, training_form=form, status=400)
+
+
+@login_required
+@require_POST
+def set_active(request, pk):
+    """Take the broker off the public directory (with a reason) or put them back, from the detail page."""
+    broker = _broker_managed_get(request.user, pk)
+    policies.check(request.user, "broker.manage", broker)
+    form = BrokerActiveForm(request.POST, auto_id="id_active_%s")
+    if form.is_valid():
+        try:
+            broker = services.broker_set_active(
+                actor=request.user,
+                broker=broker,
+                active=form.cleaned_data["active"],
+                reason=form.cleaned_data["reason"],
+            )
+        except InvalidInput as error:
+            _put_error_on_form(form, error)
+        except Conflict as error:
+            messages.error(request, str(error.message))
+            return redirect(_detail_url(broker))
+        else:
+            if broker.is_active:
+                messages.success(request, _("The broker is back in the public directory."))
+            else:
+                messages.success(request, _("The broker is no longer in the public directory."))
+            return redirect(_detail_url(broker))
+    return _render_detail(request, broker, active_form=form, status=400)

@@ -469,6 +469,29 @@ def broker_training_add(
         )
 
 
+def broker_set_active(*, actor, broker: Broker, active: bool, reason: str = "") -> Broker:
+    """Take a broker off the public directory (certificate revoked, left the profession, asked to be
+    removed) or put them back. Nothing is deleted: the registry keeps the broker, and the history
+    keeps who did it, when and why (the pghistory context ``broker.deactivate`` or ``broker.reactivate``
+    with the reason). A reason is required to take a broker off."""
+    policies.check(actor, "broker.manage", broker)
+    active = bool(active)
+    reason = (reason or "").strip()
+    if not active and not reason:
+        raise InvalidInput(_("Please give a reason."), code=REASON_REQUIRED, field="reason")
+    action = "broker.reactivate" if active else "broker.deactivate"
+    with transaction.atomic(), pghistory.context(action=action, user=actor_user_id(actor), reason=reason):
+        locked = Broker.objects.select_for_update().get(pk=broker.pk)
+        if locked.is_active == active:
+            raise Conflict(
+                _("The broker is already active.") if active else _("The broker is already inactive."),
+                code=ILLEGAL_TRANSITION,
+            )
+        locked.is_active = active
+        locked.save(update_fields=["is_active", "updated_at"])
+    return locked
+
+
 # Reference data --------------------------------------------------------------------------------
 
 KIND_COLUMNS = ["code", "name_zh", "name_en", "plan_task", "sort"]

@@ -367,7 +367,8 @@ class SubsidyItemSerializer(serializers.ModelSerializer):
 
 
 class SubsidyStepSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True, default=None)
+    # The name the pages show (display name, else user name); null for the system.
+    actor = serializers.CharField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = ApplicationStep
@@ -391,7 +392,7 @@ class SubsidyObjectionSerializer(serializers.ModelSerializer):
 
 
 class SubsidyPaymentSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+    recorded_by = serializers.CharField(read_only=True)
 
     class Meta:
         model = Payment
@@ -407,6 +408,15 @@ class SubsidyFileSerializer(serializers.ModelSerializer):
 
 
 class SubsidyApplicationDetailSerializer(SubsidyApplicationSerializer):
+    """One application. The bank account is null unless the caller may see it (``show_bank_account``:
+    the policy ``subsidy.bank_account``, the applicant and the province)."""
+
+    bank_account_name = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("Null unless you are the applicant or the province.")
+    )
+    bank_account = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("Null unless you are the applicant or the province.")
+    )
     items = serializers.SerializerMethodField()
     files = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
@@ -419,6 +429,12 @@ class SubsidyApplicationDetailSerializer(SubsidyApplicationSerializer):
             "bank_account", "items", "files", "steps", "objections", "payments",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def to_representation(self, application):
+        data = super().to_representation(application)
+        if not self.context.get("show_bank_account"):
+            data["bank_account_name"] = data["bank_account"] = None
+        return data
 
     @extend_schema_field(SubsidyItemSerializer(many=True))
     def get_items(self, application):
@@ -544,7 +560,10 @@ class SubsidyApplicationViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
 
     def _detail(self, application, status_code=status.HTTP_200_OK):
         application = selectors.application_get(actor=self.request.user, pk=application.pk)
-        context = {"show_filer": policies.may(self.request.user, "subsidy.decide")}
+        context = {
+            "show_filer": policies.may(self.request.user, "subsidy.decide"),
+            "show_bank_account": policies.may(self.request.user, "subsidy.bank_account", application),
+        }
         return Response(SubsidyApplicationDetailSerializer(application, context=context).data, status=status_code)
 
     def list(self, request):

@@ -62,6 +62,16 @@ def _may_decide(actor: Actor, obj) -> bool:
     return actor.has_role(Role.PROVINCE_ADMIN)
 
 
+@rule("subsidy.bank_account")
+def _may_see_bank_account(actor: Actor, application) -> bool:
+    """An application's bank account: the applicant's users, who entered it, and the province, which
+    decides and pays; not the city and county officials who review it."""
+    if application is None:
+        return False
+    own = actor.organisation_ids(*APPLICANT_ROLES, include_inactive=True)
+    return application.applicant_id in own or actor.has_role(Role.PROVINCE_ADMIN)
+
+
 @rule("subsidy.object")
 def _may_object(actor: Actor, application) -> bool:
     """Anyone signed in, except the applicant itself."""

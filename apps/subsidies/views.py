@@ -437,6 +437,8 @@ def _render_detail(request, application, *, bound=None, resolve_bound=None, evid
         "programme": application.programme,
         # Who objected is for the province only: objections must be safe to make.
         "show_objectors": may_decide,
+        # The bank account is for the applicant and the province, who pays; not for the reviewing officials.
+        "show_bank_account": may(user, "subsidy.bank_account", application),
         "files": list(selectors.application_files(application)),
         "evidence_form": (evidence_form or EvidenceForm(auto_id="id_evidence_%s")) if may_edit else None,
         "rows": _item_rows(user, items),

@@ -112,3 +112,36 @@ def test_one_reminder_per_official_for_several_sign_ups(officials, make_organisa
     assert len(to_city) == 1
     assert first.name in to_city[0].body
     assert second.name in to_city[0].body
+
+
+# The purge of login records ---------------------------------------------------------------------------
+
+
+def test_login_records_purge_deletes_expired_sessions_and_old_login_records(settings, make_user):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from apps.accounts.tasks import login_records_purge_task
+
+    settings.HEBTT_LOGIN_RECORDS_RETENTION_DAYS = 90
+    now = timezone.now()
+    expired, current = SessionStore(), SessionStore()
+    expired.create()
+    current.create()
+    Session.objects.filter(session_key=expired.session_key).update(expire_date=now - timedelta(minutes=1))
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        for days, username in ((91, "old"), (89, "recent")):
+            extra = {"failures_since_start": 3} if model is AccessAttempt else {}
+            row = model.objects.create(username=username, ip_address="203.0.113.9", user_agent="ua", **extra)
+            model.objects.filter(pk=row.pk).update(attempt_time=now - timedelta(days=days))
+
+    deleted = login_records_purge_task()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [current.session_key]
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        assert list(model.objects.values_list("username", flat=True)) == ["recent"], model.__name__
+    assert deleted == {"accesslog": 1, "accessfailurelog": 1, "accessattempt": 1}
+    assert settings.CELERY_BEAT_SCHEDULE["accounts-login-records-purge"]["task"] == (
+        "apps.accounts.tasks.login_records_purge_task"
+    )

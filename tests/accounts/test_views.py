@@ -253,6 +253,36 @@ def test_organisation_detail_in_the_unit(client_for, shijiazhuang_official, make
     assert organisation.credit_code in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("viewer", "sees_contacts"),
+    [
+        (Role.REGISTRAR, False),
+        (Role.APPROVER, False),
+        (Role.CITY_OFFICIAL, True),
+        (Role.COUNTY_OFFICIAL, True),
+        (Role.PROVINCE_ADMIN, True),
+        ("member", True),
+    ],
+)
+def test_organisation_contacts_and_members_are_for_its_reviewers_and_members(
+    client_for, make_user, make_organisation, viewer, sees_contacts
+):
+    """Registration offices and approvers see the organisations of their city, not who works there."""
+    organisation = make_organisation(region="130108")
+    Organisation.objects.filter(pk=organisation.pk).update(
+        contact_name="赵联系", contact_phone="13912340000", contact_email="zhao@example.cn", address="中山路88号"
+    )
+    member = make_user(Role.ENTERPRISE, organisation=organisation, username="zhao_member")
+    region = "130108" if viewer == Role.COUNTY_OFFICIAL else None
+    user = member if viewer == "member" else make_user(viewer, region=region)
+    response = client_for(user).get(organisation.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert organisation.credit_code in html
+    for secret in ("13912340000", "zhao@example.cn", "中山路88号", "zhao_member"):
+        assert (secret in html) is sees_contacts, secret
+
+
 def test_organisation_detail_of_another_unit_is_a_404(client_for, shijiazhuang_official, make_organisation):
     tangshan = make_organisation(region="130203")
     response = client_for(shijiazhuang_official).get(tangshan.get_absolute_url())

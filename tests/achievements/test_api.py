@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from apps.accounts.models import OrganisationKind, Role
+from apps.accounts.models import OrganisationKind, OrganisationStatus, Role
 from apps.achievements.models import Achievement, Match
 from apps.core.models import Notification
 
@@ -74,6 +74,52 @@ def test_anonymous_callers_read_public_listings_with_public_fields(api_for, auth
     draft = Achievement.objects.get(title="未发布的草稿")
     assert anonymous.get(f"/api/v1/achievements/{draft.pk}/").status_code == 404
     assert anonymous.post("/api/v1/achievements/", BODY, format="json").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("org_status", [OrganisationStatus.PENDING, OrganisationStatus.REJECTED, None])
+def test_contacts_need_an_activated_organisation(api_for, make_user, author, colleague, org_status):
+    """A self-signed-up user whose organisation a bureau has not activated harvests no contacts."""
+    pk = _publish(api_for, author, colleague)
+    viewer = make_user(Role.ENTERPRISE, org_status=org_status) if org_status else make_user()
+    client = api_for(viewer)
+    listing = client.get("/api/v1/achievements/")
+    assert [row["id"] for row in listing.json()["results"]] == [pk]
+    detail = client.get(f"/api/v1/achievements/{pk}/")
+    assert detail.status_code == 200 and detail.json()["title"] == BODY["title"]
+    assert detail.json()["contact_phone"] is None
+    for response in (listing, detail):
+        assert BODY["contact_phone"] not in response.content.decode()
+
+
+def test_activated_members_get_contacts_in_the_detail_only(api_for, make_user, author, colleague):
+    pk = _publish(api_for, author, colleague)
+    client = api_for(make_user(Role.ENTERPRISE))
+    listing = client.get("/api/v1/achievements/")
+    assert [row["id"] for row in listing.json()["results"]] == [pk]
+    assert BODY["contact_phone"] not in listing.content.decode()
+    assert client.get(f"/api/v1/achievements/{pk}/").json()["contact_phone"] == BODY["contact_phone"]
+    # Nor does the publisher's own list carry them.
+    assert BODY["contact_phone"] not in api_for(author).get("/api/v1/achievements/").content.decode()
+
+
+def test_steps_and_status_note_are_for_the_publisher_and_the_area(api_for, make_user, author, colleague):
+    response = api_for(author).post("/api/v1/achievements/", BODY, format="json")
+    pk = response.json()["id"]
+    api_for(author).post(f"/api/v1/achievements/{pk}/submit/")
+    api_for(colleague).post(f"/api/v1/achievements/{pk}/approve/", {"note": "内部审核意见"})
+    assert Achievement.objects.get(pk=pk).status_note == "内部审核意见"
+    member = make_user(Role.ENTERPRISE)  # activated, so it sees the contacts, but not the workflow
+    official_elsewhere = make_user(Role.CITY_OFFICIAL, region="130200")
+    for outsider in (member, official_elsewhere):
+        response = api_for(outsider).get(f"/api/v1/achievements/{pk}/")
+        assert response.status_code == 200
+        assert (response.json()["steps"], response.json()["status_note"]) == (None, None)
+        body = response.content.decode()
+        assert "内部审核意见" not in body and author.username not in body and colleague.username not in body
+    for insider in (author, colleague, make_user(Role.CITY_OFFICIAL, region="130100")):
+        detail = api_for(insider).get(f"/api/v1/achievements/{pk}/").json()
+        assert [s["action"] for s in detail["steps"]] == ["create", "submit", "approve"]
+        assert detail["status_note"] == "内部审核意见"
 
 
 def test_search_and_filters(api_for, author, colleague, make_published_achievement):

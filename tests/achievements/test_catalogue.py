@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
 
 from apps.accounts.models import Role
 from apps.achievements import packages
@@ -109,7 +110,7 @@ class TestEntries:
         assert entry.achievement == achievement
         assert (entry.name, entry.tech_field, entry.push_field) == ("智能灌溉系统", "08", "modern_agriculture")
         assert (entry.holder, entry.summary, entry.scope) == (achievement.lead_unit, "物联网滴灌", "大田、温室")
-        assert entry.contact == "李工 0312-1234"
+        assert entry.contact == achievement.publisher.name
         with pytest.raises(InvalidInput) as caught:
             packages.catalogue_entry_add(actor=province, edition=edition, achievement=achievement)
         assert caught.value.code == "duplicate_entry"
@@ -263,6 +264,37 @@ class TestVersioning:
         assert list(packages.catalogue_editions(actor=AnonymousUser())) == [published]
         with pytest.raises(NotFound):
             packages.catalogue_edition_get(actor=city, pk=draft.pk)
+
+
+class TestPersonalData:
+    """The catalogue is public: an entry taken from an achievement never carries its contact person's
+    phone or e-mail (shown to activated members only), on the page, in the API or in the export."""
+
+    def test_entry_from_an_achievement_has_no_personal_contact(self, province, edition, make_published_achievement):
+        from openpyxl import load_workbook
+        from rest_framework.test import APIClient
+
+        achievement = make_published_achievement(
+            "智能灌溉系统", contact_name="李工", contact_phone="13912345678", contact_email="li.gong@example.cn"
+        )
+        packages.catalogue_entry_add(actor=province, edition=edition, achievement=achievement)
+        packages.catalogue_edition_publish(actor=province, edition=edition, document_number="冀科成〔2026〕3号")
+
+        page = Client().get("/market/packages/catalogue/").content.decode()
+        edition_page = Client().get(f"/market/packages/catalogue/editions/{edition.pk}/").content.decode()
+        api = APIClient().get(f"/api/v1/catalogue-editions/{edition.pk}/")
+        workbook = Client().get(f"/market/packages/catalogue/editions/{edition.pk}/export.xlsx")
+        cells = " ".join(
+            str(value)
+            for row in load_workbook(io.BytesIO(workbook.content)).active.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+        assert "智能灌溉系统" in page and "智能灌溉系统" in edition_page and "智能灌溉系统" in cells
+        assert api.status_code == 200 and api.json()["entries"][0]["contact"] == achievement.publisher.name
+        for text in (page, edition_page, api.content.decode(), cells):
+            for secret in ("13912345678", "li.gong@example.cn", "李工"):
+                assert secret not in text
 
 
 class TestExport:

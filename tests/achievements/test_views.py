@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from apps.accounts.models import OrganisationKind, Role
+from apps.accounts.models import OrganisationKind, OrganisationStatus, Role
 from apps.accounts.policies import actor_for
 from apps.achievements import services
 from apps.achievements.models import (
@@ -182,6 +182,18 @@ def test_signed_in_users_see_the_contacts(client_for, make_user, published):
     viewer = make_user(Role.ENTERPRISE)
     body = client_for(viewer).get(reverse("achievements:detail", args=[published.pk])).content.decode()
     assert "13812345678" in body and "li@example.cn" in body
+
+
+@pytest.mark.parametrize(
+    "org_status", [OrganisationStatus.PENDING, OrganisationStatus.REJECTED, OrganisationStatus.SUSPENDED, None]
+)
+def test_users_of_organisations_not_activated_see_no_contacts(client_for, make_user, published, org_status):
+    viewer = make_user(Role.ENTERPRISE, org_status=org_status) if org_status else make_user()
+    response = client_for(viewer).get(reverse("achievements:detail", args=[published.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200 and published.title in body
+    assert "13812345678" not in body and "li@example.cn" not in body
+    assert 'id="contact-pending"' in body
 
 
 def test_a_draft_is_404_to_everyone_but_its_organisation(client, client_for, draft, outsider, colleague):

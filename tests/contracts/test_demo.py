@@ -9,7 +9,7 @@ from apps.core.selectors import assessment_units
 def test_load_demo_creates_offices_for_every_unit_and_contracts_in_every_state(settings, db):
     settings.HEBTT_DEMO_PASSWORD = "Demo-Password-2024!"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
     assert RegistrationOffice.objects.count() == assessment_units().count() == 14
     assert len(set(RegistrationOffice.objects.values_list("code", flat=True))) == 14
     # The KPI demo adds a generated history of 2016-2020 registrations; the workflow demo is this year's.
@@ -23,6 +23,6 @@ def test_load_demo_creates_offices_for_every_unit_and_contracts_in_every_state(s
     assert workflow.filter(is_external=True, buyer_region__unit__isnull=False).count() >= 5
     before = Contract.objects.count()
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", allow_production=True, stdout=out)
     assert Contract.objects.count() == before
     assert "0 contracts added" in out.getvalue()

@@ -3,6 +3,8 @@
 A bad archive changes nothing, and restoring over the database asks first.
 """
 
+import stat
+
 import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
@@ -75,6 +77,22 @@ def test_a_backup_restored_elsewhere_holds_every_table_row_for_row(
     assert original["accounts_organisationevent"][0] >= 6
     assert set(restored) == set(original)
     assert {table: restored[table] for table in original if restored[table] != original[table]} == {}
+
+
+def test_the_archive_is_readable_by_its_owner_only(make_organisation, tmp_path):
+    """It holds everyone's personal data: mode 0600 even where a file of a wider mode was, in a 0700 directory."""
+    make_organisation(name="备份权限测试单位")
+    path = tmp_path / "backups" / "hebtt.dump"
+    call_command("backup", output=str(path))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    # pg_dump keeps the mode of a file it truncates: a left-over partial file of mode 0644 must not leak it.
+    again = tmp_path / "again.dump"
+    partial = tmp_path / "again.dump.partial"
+    partial.write_bytes(b"")
+    partial.chmod(0o644)
+    call_command("backup", output=str(again))
+    assert stat.S_IMODE(again.stat().st_mode) == 0o600 and not partial.exists()
 
 
 def test_a_broken_archive_is_refused_and_changes_nothing(make_organisation, tmp_path):

@@ -5,7 +5,7 @@ import shutil
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -397,13 +397,25 @@ def test_load_reference_command_twice_duplicates_nothing():
     assert f"{Region.objects.count()} regions" in out.getvalue()
 
 
-def test_load_demo_twice_duplicates_nothing(demo_password):
+def test_load_demo_refuses_without_debug_unless_allowed(settings, demo_password):
+    """Demo accounts of every role with one known password must not reach a live portal by mistake."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("load_demo", stdout=StringIO())
+    assert not User.objects.filter(username__startswith="demo_").exists()
+    assert not Organisation.objects.exists()
+    settings.DEBUG = True
     call_command("load_demo", stdout=StringIO())
+    assert User.objects.filter(username="demo_province").exists()
+
+
+def test_load_demo_twice_duplicates_nothing(demo_password):
+    call_command("load_demo", allow_production=True, stdout=StringIO())
     after_first = account_counts()
     regions_after_first = row_counts()
 
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", allow_production=True, stdout=out)
 
     assert account_counts() == after_first
     assert row_counts() == regions_after_first
@@ -411,14 +423,14 @@ def test_load_demo_twice_duplicates_nothing(demo_password):
 
 
 def test_load_demo_creates_organisations_in_every_unit(demo_password):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
     units = set(Organisation.objects.values_list("region__unit_id", flat=True))
     assert units >= ASSESSMENT_UNITS
     assert Organisation.objects.filter(status=OrganisationStatus.PENDING).count() == 3
 
 
 def test_demo_accounts_have_the_expected_roles(demo_password):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
 
     assert {account.username for account in DEMO_ACCOUNTS} == set(DEMO_ROLES)
     for username, role in DEMO_ROLES.items():
@@ -429,7 +441,7 @@ def test_demo_accounts_have_the_expected_roles(demo_password):
 
 
 def test_demo_accounts_log_in_with_the_password_from_the_environment(demo_password):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
 
     for username in DEMO_ROLES:
         client = Client()
@@ -440,9 +452,9 @@ def test_demo_accounts_log_in_with_the_password_from_the_environment(demo_passwo
 
 
 def test_a_new_environment_password_replaces_the_old_one(settings, demo_password):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
     settings.HEBTT_DEMO_PASSWORD = "Another-Demo-Pass-7"
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
 
     user = User.objects.get(username="demo_city")
     assert user.check_password("Another-Demo-Pass-7")

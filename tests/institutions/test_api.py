@@ -304,3 +304,14 @@ def test_the_list_filters_and_costs_a_fixed_number_of_queries(
         make_institution("active", name=f"丁中心{index}")
     with django_assert_max_num_queries(baseline) as captured:
         assert client.get(LIST).json()["count"] == 8
+
+
+def test_steps_name_officials_by_their_display_name(api_for, make_institution, host_user, city):
+    city.display_name = "石家庄市科技局 王审核"
+    city.save(update_fields=["display_name"])
+    institution = make_institution("recommended")
+    response = api_for(host_user).get(f"/api/v1/institutions/{institution.pk}/")
+    assert response.status_code == 200
+    actors = {step["action"]: step["actor"] for step in response.json()["steps"]}
+    assert actors["recommend"] == "石家庄市科技局 王审核"
+    assert city.username not in response.content.decode()

@@ -53,6 +53,7 @@ def row(**values):
         "tech_fields": "01",
         "profile": "装备制造领域成果评价",
         "phone": "13800000001",
+        "is_active": "",
     }
     base.update(values)
     return [base[name] for name in COLUMN_NAMES]
@@ -160,6 +161,23 @@ def test_the_same_file_again_changes_nothing_and_a_changed_row_updates(admin, ma
     result = run(admin, xlsx_bytes([row(title="senior", phone="13900000009")]))
     assert (result.updated, result.unchanged) == (0, 1)
     assert Broker.objects.get(certificate_number="JJR-2021-0001").affiliation == host
+
+
+def test_the_active_column_takes_brokers_off_the_directory_or_back(admin):
+    from apps.institutions import selectors
+
+    run(admin, xlsx_bytes(THREE))
+    result = run(admin, xlsx_bytes([row(is_active="否"), [*THREE[1][:-1], "no"], [*THREE[2][:-1], ""]]))
+    assert (result.updated, result.unchanged) == (2, 1)
+    assert {b.certificate_number for b in selectors.broker_directory()} == {"JJR-2020-0003"}
+    exported = brokers_workbook(brokers=brokers_for_export(actor=admin))  # "Active" reads back
+    assert run(admin, exported, filename="export.xlsx").unchanged == 3
+    result = run(admin, xlsx_bytes([row(is_active="Yes")]))
+    assert result.updated == 1
+    assert Broker.objects.get(certificate_number="JJR-2021-0001").is_active is True
+    with pytest.raises(ImportRejected) as raised:
+        run(admin, xlsx_bytes([row(is_active="也许")]))
+    assert [(e[0], e[1]) for e in raised.value.errors] == [(2, "is_active")]
 
 
 def test_a_bad_file_is_refused_whole_and_every_bad_row_is_reported(admin):

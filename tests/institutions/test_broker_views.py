@@ -287,6 +287,32 @@ def test_another_institution_can_neither_see_nor_train_the_broker(
     assert not TrainingRecord.objects.exists()
 
 
+def test_the_detail_page_takes_a_broker_off_the_directory_and_back(client, client_for, listed, host_user):
+    broker = listed[0]
+    url = reverse("institutions_brokers:set_active", args=[broker.pk])
+    page = client_for(host_user)
+    assert 'id="deactivate"' in page.get(reverse("institutions_brokers:detail", args=[broker.pk])).content.decode()
+    response = page.post(url, {"active": "0", "reason": ""})
+    assert response.status_code == 400 and response.context["active_form"].errors["reason"]
+    assert Broker.objects.get(pk=broker.pk).is_active is True
+    response = page.post(url, {"active": "0", "reason": "证书已被撤销"})
+    assert response.status_code == 302
+    assert Broker.objects.get(pk=broker.pk).is_active is False
+    assert broker.name not in client.get(DIRECTORY).content.decode()
+    detail = page.get(reverse("institutions_brokers:detail", args=[broker.pk])).content.decode()
+    assert 'id="reactivate"' in detail and broker.certificate_number in detail  # still in the registry
+    assert page.post(url, {"active": "1"}).status_code == 302
+    assert broker.name in client.get(DIRECTORY).content.decode()
+
+
+def test_others_cannot_take_a_broker_off(client_for, listed, other_institution_user, make_user):
+    broker = listed[0]
+    url = reverse("institutions_brokers:set_active", args=[broker.pk])
+    for user in (other_institution_user, make_user(Role.CITY_OFFICIAL), make_user(Role.BROKER)):
+        assert client_for(user).post(url, {"active": "0", "reason": "x"}).status_code == 404
+    assert Broker.objects.get(pk=broker.pk).is_active is True
+
+
 def test_the_province_sees_any_broker(client_for, listed, province):
     response = client_for(province).get(reverse("institutions_brokers:detail", args=[listed[2].pk]))
     assert response.status_code == 200

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Role
-from apps.core.errors import InvalidInput, PermissionDenied
+from apps.core.errors import Conflict, InvalidInput, PermissionDenied
 from apps.institutions import selectors, services
 from apps.institutions.models import Broker
 from apps.institutions.services import BrokerInput
@@ -128,3 +128,54 @@ def test_the_broker_directory_api_is_public_and_hides_phones(province, client):
     assert api.get(f"/api/v1/brokers/{broker.pk}/").json()["certificate_number"] == "JJR-2025-000123"
     Broker.objects.filter(pk=broker.pk).update(is_active=False)
     assert api.get(f"/api/v1/brokers/{broker.pk}/").status_code == 404
+
+
+# Taking a broker off the public directory ------------------------------------------------------------
+
+
+def test_a_deactivated_broker_leaves_the_directory_with_the_reason_in_the_history(host_user, host, province):
+    from django.apps import apps as django_apps
+    from rest_framework.test import APIClient
+
+    broker = services.broker_register(actor=province, data=broker_input(), affiliation=host)
+    broker = services.broker_set_active(actor=host_user, broker=broker, active=False, reason="本人申请注销")
+    assert Broker.objects.get(pk=broker.pk).is_active is False
+    assert list(selectors.broker_directory()) == []
+    assert selectors.broker_counts()["total"] == 0
+    assert APIClient().get("/api/v1/brokers/").json()["count"] == 0
+    assert APIClient().get(f"/api/v1/brokers/{broker.pk}/").status_code == 404
+    assert [b.pk for b in selectors.broker_list(actor=host_user)] == [broker.pk]  # the registry keeps them
+    event = django_apps.get_model("institutions", "BrokerEvent").objects.filter(pgh_obj_id=broker.pk).latest("pgh_id")
+    assert (event.is_active, event.pgh_context.metadata["action"]) == (False, "broker.deactivate")
+    assert event.pgh_context.metadata["reason"] == "本人申请注销"
+    assert event.pgh_context.metadata["user"] == host_user.pk
+
+    services.broker_set_active(actor=province, broker=broker, active=True)
+    assert [b.pk for b in selectors.broker_directory()] == [broker.pk]
+
+
+def test_deactivation_needs_a_reason_the_policy_and_a_change(host, province, make_user):
+    broker = services.broker_register(actor=province, data=broker_input(), affiliation=host)
+    with pytest.raises(InvalidInput) as raised:
+        services.broker_set_active(actor=province, broker=broker, active=False, reason=" ")
+    assert (raised.value.code, raised.value.field) == ("reason_required", "reason")
+    for stranger in (make_user(Role.INSTITUTION), make_user(Role.CITY_OFFICIAL), make_user(Role.BROKER)):
+        with pytest.raises(PermissionDenied):
+            services.broker_set_active(actor=stranger, broker=broker, active=False, reason="x")
+    with pytest.raises(Conflict) as raised:
+        services.broker_set_active(actor=province, broker=broker, active=True)
+    assert raised.value.code == "illegal_transition"
+    assert Broker.objects.get(pk=broker.pk).is_active is True
+
+
+def test_the_api_takes_a_broker_off_for_those_who_manage_it(host, host_user, province, api_for, make_user):
+    broker = services.broker_register(actor=province, data=broker_input(), affiliation=host)
+    url = f"/api/v1/brokers/{broker.pk}/active/"
+    assert api_for(make_user(Role.INSTITUTION)).post(url, {"active": False, "reason": "x"}).status_code == 404
+    response = api_for(host_user).post(url, {"active": False}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "reason_required")
+    response = api_for(host_user).post(url, {"active": False, "reason": "证书被撤销"}, format="json")
+    assert response.status_code == 200 and response.json()["is_active"] is False
+    assert "phone" not in response.json()
+    assert api_for(host_user).post(url, {"active": False, "reason": "再次"}, format="json").status_code == 409
+    assert Broker.objects.get(pk=broker.pk).is_active is False

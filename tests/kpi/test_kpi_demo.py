@@ -23,7 +23,7 @@ def test_load_demo_assesses_the_2020_targets_once(settings, db):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     out = StringIO()
     started = time.perf_counter()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", allow_production=True, stdout=out)
     print(f"load_demo: {time.perf_counter() - started:.1f} s;", out.getvalue().splitlines()[-1])
 
     province = indicator_progress(year=2020)
@@ -53,7 +53,7 @@ def test_load_demo_assesses_the_2020_targets_once(settings, db):
         Target.objects.count(),
         ReportedValue.objects.count(),
     )
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
     assert (
         Contract.objects.count(),
         TargetSet.objects.count(),

@@ -417,6 +417,12 @@ MATRIX = {
     "api:auth-token-revoke": {
         "POST": USERS,
     },
+    # Taking a broker off the public directory: those who manage the broker (policy broker.manage).
+    "api:broker-active": {
+        "POST": {
+            "the institution's": {"province", "institution"},
+        },
+    },
     # The public registry of certified brokers: no phone or other private detail.
     "api:broker-detail": {
         "GET": {
@@ -1327,6 +1333,11 @@ MATRIX = {
     },
     "institutions_brokers:manage": {
         "GET": {"province", "institution"},
+    },
+    "institutions_brokers:set_active": {
+        "POST": {
+            "the institution's": {"province", "institution"},
+        },
     },
     "institutions_brokers:training_add": {
         "POST": {

@@ -379,6 +379,8 @@ PROBE_SETS = {
     "api:broker-detail": "broker",
     "institutions_brokers:detail": "broker",
     "institutions_brokers:training_add": "broker",
+    "institutions_brokers:set_active": "broker",
+    "api:broker-active": "broker",
     "institutions_reports:file": "institution year",
     "institutions_reports:evaluate": "institution year",
     "api:kpi-target-set-": "target set",

@@ -648,3 +648,30 @@ def test_the_lists_cost_a_fixed_number_of_queries(
     for (caller, url), baseline in zip(urls, baselines, strict=True):
         with django_assert_max_num_queries(baseline) as captured:
             assert caller.get(url).json()["count"] >= 3
+
+
+def test_the_bank_account_is_for_the_applicant_and_the_province(
+    api_for, application_factory, applicant, province, city, make_user
+):
+    """The reviewing city and county officials see the application, not where the money goes."""
+    application = application_factory("recommended")
+    county = make_user(Role.COUNTY_OFFICIAL, region="130108")
+    url = f"/api/v1/subsidy-applications/{application.pk}/"
+    for official in (city, county):
+        response = api_for(official).get(url)
+        assert response.status_code == 200 and response.json()["status"] == "recommended"
+        assert (response.json()["bank_account"], response.json()["bank_account_name"]) == (None, None)
+        assert "6222020402012345678" not in response.content.decode()
+    for insider in (applicant, province):
+        assert api_for(insider).get(url).json()["bank_account"] == "6222020402012345678"
+
+
+def test_steps_name_officials_as_the_pages_do_not_by_login(api_for, application_factory, applicant, city):
+    """The applicant reads who reviewed its application by name, never the official's login name."""
+    city.display_name = "石家庄市科技局 李审核"
+    city.save(update_fields=["display_name"])
+    application = application_factory("recommended")
+    response = api_for(applicant).get(f"/api/v1/subsidy-applications/{application.pk}/")
+    actors = {step["action"]: step["actor"] for step in response.json()["steps"]}
+    assert actors["recommend"] == "石家庄市科技局 李审核"
+    assert city.username not in response.content.decode()

@@ -10,7 +10,7 @@ from apps.subsidies.models import Application, Programme
 def test_load_demo_opens_programmes_and_puts_an_application_in_notice_once(settings, db):
     settings.HEBTT_DEMO_PASSWORD = "Demo-Password-2024!"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
     assert Programme.objects.filter(status="open").count() == 2
     notice = list(selectors.public_notice())
     assert len(notice) == 1 and notice[0].award_amount == notice[0].computed_amount > 0
@@ -24,5 +24,5 @@ def test_load_demo_opens_programmes_and_puts_an_application_in_notice_once(setti
         .first()
         .achievement.title.startswith("玉米秸秆")
     )
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", allow_production=True, stdout=StringIO())
     assert Programme.objects.count() == 2 and Application.objects.count() == 2

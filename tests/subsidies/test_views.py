@@ -622,3 +622,18 @@ def test_the_applicant_adds_evidence_while_editable_and_reviewers_download_it(
     assert 'id="evidence-form"' not in client.get(reverse("subsidies:detail", args=[application.pk])).content.decode()
     response = client.post(url, {"description": "补充", "file": pdf_upload("more.pdf")})
     assert response.status_code == 302 and application.files.count() == 1
+
+
+def test_the_bank_account_page_is_for_the_applicant_and_the_province(
+    client_for, application_factory, applicant, province, city, make_user
+):
+    application = application_factory("recommended")
+    url = reverse("subsidies:detail", args=[application.pk])
+    county = make_user(Role.COUNTY_OFFICIAL, region="130108")
+    for official in (city, county):
+        response = client_for(official).get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "6222020402012345678" not in html and 'id="bank-account"' not in html
+    for insider in (applicant, province):
+        assert "6222020402012345678" in client_for(insider).get(url).content.decode()

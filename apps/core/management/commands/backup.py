@@ -21,7 +21,8 @@ class Command(BaseCommand):
         else:
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
             path = Path(settings.BASE_DIR) / "var" / "backups" / f"hebtt-{stamp}.dump"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # The archives hold personal data: a directory made here is its owner's only.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             size = backup(path, alias=options["database"])
         except BackupError as error:

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.demo import demo_load
 
@@ -25,9 +25,26 @@ def demo_password() -> tuple[str, bool]:
 
 
 class Command(BaseCommand):
-    help = "Load the reference data, the demo data and one demo account per role (safe to run again)."
+    help = (
+        "Load the reference data, the demo data and one demo account per role (safe to run again). "
+        "Development only (DEBUG): elsewhere it needs --allow-production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="load even with DEBUG off (a trial or training installation, never the live portal)",
+        )
 
     def handle(self, *args, **options):
+        # The demo accounts hold every role, the province's included, with one known password and
+        # demo organisations beside the real ones: a live portal must not get them by mistake.
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "DEBUG is off: the demo accounts (every role, one known password) are not for a live portal. "
+                "For a trial or training installation, run `manage.py load_demo --allow-production`."
+            )
         call_command("load_reference", stdout=self.stdout)
         password, from_environment = demo_password()
         results = demo_load(password=password, reset_passwords=from_environment)
