@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from rest_framework.authtoken.models import TokenProxy
 
 from apps.accounts import policies, two_factor
 from apps.accounts.forms import TwoFactorResetForm
@@ -35,6 +36,12 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["organisation"]
+
+
+# DRF lists every API key in the admin: anyone with the view permission could act as anyone. Users
+# make, replace and revoke their own on the profile page; nobody reads another's.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 @admin.register(User)

@@ -1,6 +1,8 @@
 """API of the accounts app: tokens, the current user, organisations and their status workflow."""
 
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -63,6 +65,7 @@ def _locked_out(request) -> Response:
     },
     tags=["auth"],
 )
+@method_decorator(sensitive_post_parameters("password", "otp"), name="dispatch")  # out of error reports
 class TokenObtainApi(APIView):
     """Exchange a user name and password for an API token (``Authorization: Token <key>``).
 

@@ -125,6 +125,7 @@ def login_two_factor(request):
     return render(request, "accounts/login_two_factor.html", {"form": form})
 
 
+@sensitive_post_parameters("password", "password_again")
 def sign_up(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -171,6 +172,8 @@ def organisation_list(request):
 
 @login_required
 def organisation_pending(request):
+    if not may(request.user, "organisation.review"):
+        raise PermissionDenied()  # the bureaus' queue: nobody else has one
     queryset = selectors.organisation_pending_list(actor=request.user)
     page = page_of(queryset, request, PAGE_SIZE)
     return render(request, "accounts/organisation_pending.html", {"page": page})

@@ -54,3 +54,23 @@ def test_the_token_pages_need_a_signed_in_user_and_post(client, client_for, make
     signed_in = client_for(make_user())
     assert signed_in.get(reverse("accounts:api_token", args=["create"])).status_code == 405
     assert signed_in.post(reverse("accounts:api_token", args=["rotate"])).status_code == 404
+
+
+def test_no_one_reads_api_keys_in_the_admin(client, make_user):
+    """DRF's token admin listed every key: anyone allowed to view it could act as anyone."""
+    admin = make_user()
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
+
+
+def test_passwords_sent_for_a_token_stay_out_of_error_reports(make_user):
+    from rest_framework.test import APIClient
+
+    from tests.conftest import PASSWORD
+
+    user = make_user()
+    response = APIClient().post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD, "otp": ""})
+    assert response.status_code == 200
+    assert set(response.wsgi_request.sensitive_post_parameters) == {"password", "otp"}

@@ -307,6 +307,12 @@ def test_pending_queue_lists_the_units_sign_ups(client_for, shijiazhuang_officia
     assert [o.pk for o in response.context["page"].object_list] == [ours.pk]
 
 
+@pytest.mark.parametrize("role", [Role.ENTERPRISE, Role.REGISTRAR, Role.APPROVER])
+def test_the_pending_queue_is_only_the_bureaus(client_for, make_user, role):
+    response = client_for(make_user(role)).get(reverse("accounts:organisation_pending"))
+    assert response.status_code == 403
+
+
 def test_pending_queue_is_oldest_first(client_for, shijiazhuang_official, make_organisation):
     newer = make_organisation(region="130123", status=OrganisationStatus.PENDING)
     older = make_organisation(region="130110", status=OrganisationStatus.PENDING)
@@ -445,3 +451,9 @@ def test_chinese_can_be_chosen_back():
     client.post(reverse("set_language"), {"language": "en"})
     client.post(reverse("set_language"), {"language": "zh-hans"})
     assert client.get(reverse("accounts:login"))["Content-Language"] == "zh-hans"
+
+
+def test_passwords_of_a_sign_up_stay_out_of_error_reports(client, db):
+    response = client.post(reverse("accounts:sign_up"), {"password": "x", "password_again": "y"})
+    assert response.status_code == 200  # the form, with its errors
+    assert set(response.wsgi_request.sensitive_post_parameters) == {"password", "password_again"}

@@ -63,9 +63,9 @@ MATRIX = {
     "accounts:organisation_list": {
         "GET": USERS,
     },
-    # Scoped: the organisations the caller activates, an empty page for the others.
+    # The bureaus' queue of sign-ups, scoped to the organisations each activates.
     "accounts:organisation_pending": {
-        "GET": USERS,
+        "GET": {"province", "city", "county"},
     },
     "accounts:organisation_transition": {
         "POST": {
