@@ -22,6 +22,21 @@ DATABASE_FIXTURES = {
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the portal's default language (Simplified Chinese).
+
+    The language is per thread and a request in English (the test client through the locale
+    middleware, ``translation.activate``) leaves it active for whatever test runs next.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request):
     """Regions, countries and code lists in the test database, for every test that uses it.
 

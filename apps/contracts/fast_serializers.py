@@ -122,7 +122,7 @@ class ContractListPagination(StandardPagination):
 def _row_converter():
     """A function turning a list of ``FIELDS`` values into ``ContractListSerializer``'s JSON values, in place."""
     zone = timezone.get_current_timezone()
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=timezone.get_default_timezone())  # decision dates are China's days
     status_at = NAMES.index("status")
 
     def datetime_(value):

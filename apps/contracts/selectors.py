@@ -78,10 +78,11 @@ def second_review_queue(*, actor) -> QuerySet:
 
 
 def contract_is_overdue(contract: Contract) -> bool:
+    """Past its decision date, a day of the portal's calendar (China's), whatever zone renders the answer."""
     return (
         contract.status in REVIEW_STATES
         and contract.decision_due is not None
-        and contract.decision_due < timezone.localdate()
+        and contract.decision_due < timezone.localdate(timezone=timezone.get_default_timezone())
     )
 
 
