@@ -317,6 +317,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task taken by a worker that died is given to another after this many seconds (tasks are
     # acknowledged late); above CELERY_TASK_TIME_LIMIT, so no task still running is given twice.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Each worker looks for such tasks every 10 s (kombu's default is every tenth look: 100 s, so a
+    # first look just before the timeout left a dead worker's task waiting another 100 s).
+    "unacked_restore_throttle": 1,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Queues by kind of work, so that each kind can get workers of its own as the load grows: the

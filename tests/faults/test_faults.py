@@ -196,7 +196,11 @@ def test_an_import_whose_worker_is_killed_runs_again_and_imports_once(
     blocker.rollback()  # the other import ends
     blocker.close()
 
-    wait_for(lambda: job_status(job) == "done", timeout=90, what="the import to run again")
+    try:
+        wait_for(lambda: job_status(job) == "done", timeout=90, what="the import to run again")
+    except AssertionError as error:  # with what the workers said
+        logs = "\n".join(process.tail() for process in processes if isinstance(process, CeleryWorker))
+        raise AssertionError(f"{error}\n{logs}") from None
     assert Contract.objects.count() == ROWS  # once, not twice
     assert ContractImport.objects.get(pk=job).created == ROWS
 
