@@ -329,10 +329,8 @@ class _ListingViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer_class()(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        listing = self.get_object()
-        if not request.user.is_authenticated:
-            return Response(self.public_serializer(listing).data)
-        return self._detail(listing)
+        # One shape for every caller, as the schema says: what a caller may not see is null.
+        return self._detail(self.get_object())
 
     def create(self, request):
         serializer = self.input_serializer(data=request.data)
@@ -386,7 +384,12 @@ def _listing_schema(tag, parameters, public, private, input_serializer):
         "retrieve": extend_schema(
             tags=[tag],
             responses={200: private, 404: ErrorSerializer},
-            description=str(_("Anonymous callers get the public fields only.")),
+            description=str(
+                _(
+                    "Contacts are null for callers who are not users of an activated organisation; steps "
+                    "and the status note for all but the publisher and the officials of its area."
+                )
+            ),
         ),
         "create": extend_schema(tags=[tag], request=input_serializer, responses={201: private, **ERRORS}),
         "update": extend_schema(tags=[tag], request=input_serializer, responses=transition),
