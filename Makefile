@@ -4,12 +4,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup venv assets translations migrate demo lint audit bench clean-var
+.PHONY: run test setup venv assets translations migrate demo lint audit browser bench clean-var
 
 run: setup demo
 	@scripts/run.sh
 
-test: setup
+test: setup browser
 	$(PY) -m ruff check .
 	PY=$(PY) scripts/audit.sh
 	$(PY) -m pytest
@@ -40,6 +40,10 @@ migrate: venv
 # Development data: DEBUG on (as scripts/run.sh), which load_demo requires unless --allow-production.
 demo: migrate
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
+
+# Debian's Chromium and a CJK font for tests/browser, installed when missing.
+browser:
+	scripts/browser.sh
 
 # Known vulnerabilities of the installed packages; fails where PyPI's advisory data is out of reach.
 audit: venv

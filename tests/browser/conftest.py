@@ -1,0 +1,100 @@
+"""Browser tests: Playwright driving Debian's Chromium against the live server on loopback.
+
+The browser is the system's (``/usr/bin/chromium``, installed by ``make test`` when missing:
+``scripts/browser.sh``); Playwright never downloads one of its own. Each journey saves screenshots
+of its key pages under ``var/test-artefacts/browser/<test>/``.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ARTEFACTS = ROOT / "var" / "test-artefacts" / "browser"
+PASSWORD = "Browser-Password-42"
+# Playwright's synchronous API runs an event loop in this thread, in which Django refuses the ORM
+# unless told; the test's own database calls are synchronous and in the test's thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (scripts/browser.sh)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_world(transactional_db):
+    """The demo data of every app, as ``manage.py load_demo`` makes it, committed for the live server."""
+    from django.apps import apps
+
+    from apps.accounts.demo import demo_load
+    from apps.kpi.demo import kpi_demo_load
+
+    demo_load(password=PASSWORD, reset_passwords=False)
+    for config in apps.get_app_configs():
+        if config.label == "kpi":
+            kpi_demo_load(history=False)
+        elif loader := getattr(config, "load_demo_data", None):
+            loader()
+
+
+class Journey:
+    """A browser page at the live server, saving numbered screenshots of the journey's key pages."""
+
+    def __init__(self, page, base_url: str, directory: Path):
+        self.page, self.base_url, self.directory = page, base_url, directory
+        self.shots = 0
+
+    def goto(self, path: str):
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.ok, (path, response and response.status)
+        return response
+
+    def screenshot(self, name: str) -> Path:
+        self.shots += 1
+        path = self.directory / f"{self.shots:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def log_in(self, username: str, password: str = PASSWORD):
+        self.goto("/accounts/login/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("form:has(input[name=password]) [type=submit]")
+        self.page.wait_for_load_state()
+        assert "/accounts/login/" not in self.page.url, "the login did not go through"
+
+
+@pytest.fixture
+def journey(browser, live_server, request):
+    directory = ARTEFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    yield Journey(page, live_server.url, directory)
+    context.close()
