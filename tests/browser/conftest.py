@@ -5,7 +5,6 @@ The browser is the system's (``/usr/bin/chromium``, installed by ``make test`` w
 of its key pages under ``var/test-artefacts/browser/<test>/``.
 """
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -15,9 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 ARTEFACTS = ROOT / "var" / "test-artefacts" / "browser"
 PASSWORD = "Browser-Password-42"
-# Playwright's synchronous API runs an event loop in this thread, in which Django refuses the ORM
-# unless told; the test's own database calls are synchronous and in the test's thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def chromium_path() -> str:
@@ -27,10 +23,15 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """Chromium for one test. Playwright's synchronous API keeps an event loop running in this thread
+    while it is started, in which Django refuses the ORM unless told; the test's own database calls
+    are synchronous. Both end with the test, so no other test (nor a subprocess it starts, which
+    ``check --deploy`` would fault for it) inherits either."""
     from playwright.sync_api import sync_playwright
 
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path(),
