@@ -87,17 +87,24 @@ def test_pages_have_no_inline_scripts_or_styles(client, make_user):
                 assert "src=" in line, line
 
 
-def test_deploy_check_is_clean_under_production_settings(tmp_path):
-    env = dict(os.environ)
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="prod-" + "x7Kq9vLm2Rt8Wz4Hb6Nc1Pj5Sd3Fg0Yu" * 2,
-        ALLOWED_HOSTS="hebtt.example.gov.cn",
-        HEBTT_PUBLIC_URL="https://hebtt.example.gov.cn",
-        EMAIL_URL="smtp+tls://hebtt:secret@smtp.example.gov.cn:587",
-        DJANGO_SETTINGS_MODULE="hebtt.settings",
-    )
-    result = subprocess.run(
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "prod-" + "x7Kq9vLm2Rt8Wz4Hb6Nc1Pj5Sd3Fg0Yu" * 2,
+    "ALLOWED_HOSTS": "hebtt.example.gov.cn",
+    "HEBTT_PUBLIC_URL": "https://hebtt.example.gov.cn",
+    "EMAIL_URL": "smtp+tls://hebtt:secret@smtp.example.gov.cn:587",
+    "DJANGO_SETTINGS_MODULE": "hebtt.settings",
+}
+
+
+def production_env(**changes) -> dict:
+    """The environment of a production deployment, with ``changes`` (a value of None unsets the variable)."""
+    env = {**os.environ, **PRODUCTION, **changes}
+    return {name: value for name, value in env.items() if value is not None}
+
+
+def deploy_check(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -105,6 +112,10 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
         text=True,
         timeout=120,
     )
+
+
+def test_deploy_check_is_clean_under_production_settings():
+    result = deploy_check(production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -112,25 +123,8 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
 @pytest.mark.parametrize(("email_url", "issue"), [(None, "core.W001"), ("consolemail://", "core.E001")])
 def test_deploy_check_refuses_mail_to_the_logs_and_warns_of_no_mail(email_url, issue):
     """Without DEBUG, mail never goes to the console (the logs) by default, and `check --deploy` says so."""
-    env = dict(os.environ)
-    env.pop("EMAIL_URL", None)
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="prod-" + "x7Kq9vLm2Rt8Wz4Hb6Nc1Pj5Sd3Fg0Yu" * 2,
-        ALLOWED_HOSTS="hebtt.example.gov.cn",
-        HEBTT_PUBLIC_URL="https://hebtt.example.gov.cn",
-        DJANGO_SETTINGS_MODULE="hebtt.settings",
-    )
-    if email_url:
-        env["EMAIL_URL"] = email_url
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = production_env(EMAIL_URL=email_url)
+    result = deploy_check(env)
     assert result.returncode != 0
     assert issue in result.stdout + result.stderr
     if email_url is None:
@@ -143,21 +137,6 @@ def test_deploy_check_refuses_mail_to_the_logs_and_warns_of_no_mail(email_url, i
 
 
 def test_deploy_check_warns_of_a_local_public_url():
-    env = dict(os.environ)
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="prod-" + "x7Kq9vLm2Rt8Wz4Hb6Nc1Pj5Sd3Fg0Yu" * 2,
-        ALLOWED_HOSTS="hebtt.example.gov.cn",
-        HEBTT_PUBLIC_URL="http://127.0.0.1:8000",
-        DJANGO_SETTINGS_MODULE="hebtt.settings",
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = deploy_check(production_env(HEBTT_PUBLIC_URL="http://127.0.0.1:8000"))
     assert result.returncode != 0
     assert "contracts.W001" in result.stdout + result.stderr
