@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.contracts.models import REVIEW_STATES
+from apps.core.calendar import portal_today
 from apps.core.pagination import CappedPaginator, StandardPagination
 
 
@@ -122,7 +123,7 @@ class ContractListPagination(StandardPagination):
 def _row_converter():
     """A function turning a list of ``FIELDS`` values into ``ContractListSerializer``'s JSON values, in place."""
     zone = timezone.get_current_timezone()
-    today = timezone.localdate(timezone=timezone.get_default_timezone())  # decision dates are China's days
+    today = portal_today()  # decision dates are days of China's calendar
     status_at = NAMES.index("status")
 
     def datetime_(value):

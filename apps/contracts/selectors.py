@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from apps.accounts import policies
 from apps.accounts.models import Organisation
@@ -17,6 +16,7 @@ from apps.contracts.models import (
     IncomeConfirmation,
     RegistrationOffice,
 )
+from apps.core.calendar import portal_today
 from apps.core.errors import InvalidInput, NotFound
 
 LIST_RELATED = ("seller_region", "buyer_region", "office__organisation")
@@ -82,7 +82,7 @@ def contract_is_overdue(contract: Contract) -> bool:
     return (
         contract.status in REVIEW_STATES
         and contract.decision_due is not None
-        and contract.decision_due < timezone.localdate(timezone=timezone.get_default_timezone())
+        and contract.decision_due < portal_today()
     )
 
 

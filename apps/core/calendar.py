@@ -2,7 +2,14 @@
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from apps.core.models import CalendarDay
+
+
+def portal_today() -> date:
+    """Today in the portal's calendar (China's), whatever time zone renders the answer."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
 class WorkingCalendar:
