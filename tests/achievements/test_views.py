@@ -1,6 +1,7 @@
 """The HTML pages of the marketplace: the public pages, the forms and the unit's review, files,
 interest and deals, matches, subscriptions and notifications."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -489,6 +490,42 @@ def test_matches_page_shows_score_and_readable_reasons(
     body = publisher.get(reverse("achievements:matches", args=[published.pk])).content.decode()
     assert need.title in body
     assert client_for(enterprise_user).get(reverse("achievements:need_matches", args=[need.pk])).status_code == 403
+
+
+def undefined_badge_classes(body: str) -> set[str]:
+    """Classes of the page's badges that neither Bootstrap nor the portal's stylesheets define.
+
+    A badge's text is white unless a class colours it: with an unknown colour class (Bootstrap has
+    no ``text-bg-success-subtle``) the label is white on the light card, unreadable.
+    """
+    sheets = [settings.BASE_DIR / "node_modules/bootstrap/dist/css/bootstrap.min.css"]
+    sheets += sorted((settings.BASE_DIR / "static" / "css").glob("*.css"))
+    defined = {name for sheet in sheets for name in re.findall(r"\.(-?[_a-zA-Z][\w-]*)", sheet.read_text())}
+    badges = re.findall(r'class="(badge [^"]*)"', body)
+    assert badges, "the page shows badges"
+    used = {name for value in badges for name in value.split() if name.startswith(("text-", "bg-", "border-"))}
+    return used - defined
+
+
+def test_match_reasons_and_push_fields_are_badges_the_stylesheets_colour(
+    client_for, make_user, published, make_published_need
+):
+    need = make_published_need("智慧灌溉需求", push_fields=["modern_agriculture"])
+    Match.objects.create(
+        need=need,
+        achievement=published,
+        score=Decimal("72.00"),
+        reasons={"terms": ["灌溉"], "field": True, "maturity": True, "budget": False},
+    )
+    owner = client_for(make_user(Role.ENTERPRISE, organisation=need.publisher))
+    for url in (
+        reverse("achievements:need_matches", args=[need.pk]),
+        published.get_absolute_url(),
+        need.get_absolute_url(),
+        reverse("achievements:list"),
+        reverse("achievements:need_list"),
+    ):
+        assert undefined_badge_classes(owner.get(url).content.decode()) == set(), url
 
 
 # Subscriptions and notifications --------------------------------------------------------------------------
