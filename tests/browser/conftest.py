@@ -89,6 +89,17 @@ class Journey:
         self.page.wait_for_load_state()
         assert "/accounts/login/" not in self.page.url, "the login did not go through"
 
+    def log_out(self):
+        """Log out with the navigation bar's button, so that the next actor can log in."""
+        with self.page.expect_navigation():
+            self.page.click("#main-nav form[action$='/accounts/logout/'] button[type=submit]")
+        assert self.page.locator("#main-nav a[href$='/accounts/login/']").is_visible(), "still logged in"
+
+    def nav(self, path: str):
+        """Follow the main navigation's link to ``path``, as a user reaches a page."""
+        self.page.click(f"#main-nav a[href='{path}']")
+        self.page.wait_for_url(f"**{path}")
+
 
 @pytest.fixture
 def journey(browser, live_server, request):
