@@ -123,11 +123,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PGHISTORY_APPEND_ONLY = True
 
 REDIS_URL = env("REDIS_URL")
+# The same server in the form redis-py takes: kombu's "redis+socket://" (the embedded Redis) is its "unix://".
+REDIS_CLIENT_URL = REDIS_URL.replace("redis+socket://", "unix://")
 CACHES = {
     "default": {
         # Django's RedisCache, but a Redis that is down makes it an empty cache, not a 500.
         "BACKEND": "apps.core.cache.DegradingRedisCache",
-        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://"),
+        "LOCATION": REDIS_CLIENT_URL,
         "KEY_PREFIX": "hebtt",
         # A Redis that does not answer costs a request a second at most (then it is passed by).
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

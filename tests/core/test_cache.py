@@ -17,7 +17,7 @@ def cache_at(location):
 
 
 def test_a_live_redis_is_a_cache_like_any_other():
-    cache = cache_at(settings.REDIS_URL)
+    cache = cache_at(settings.REDIS_CLIENT_URL)
     cache.delete("k")
     assert cache.get("k", "none") == "none"
     cache.set("k", {"a": 1}, timeout=30)

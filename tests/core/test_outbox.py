@@ -16,7 +16,7 @@ QUEUE = "default"  # where ping_task goes
 @pytest.fixture
 def broker():
     """The Redis the tests' broker uses, and the length of ping_task's queue there."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client = redis.Redis.from_url(settings.REDIS_CLIENT_URL)  # the broker's server
     client.delete(QUEUE)
     yield client
     client.delete(QUEUE)
