@@ -7,8 +7,9 @@ from django.utils.translation import ngettext
 from apps.accounts import selectors
 from apps.accounts.models import OrganisationStatus
 from apps.accounts.policies import STAFF_OVERSIGHT_ROLES, may
-from apps.core.navigation import HomeCard, NavEntry, register_card, register_nav
+from apps.core.navigation import HomeCard, NavEntry, NavGroup, register_card, register_nav, register_nav_group
 
+register_nav_group(NavGroup(key="administration", label=_("Administration"), icon="building-gear"))
 register_nav(
     NavEntry(
         key="organisations",
@@ -17,6 +18,7 @@ register_nav(
         visible=lambda actor: actor.is_superuser or actor.has_role(*STAFF_OVERSIGHT_ROLES),
         order=80,
         icon="building",
+        group="administration",
     )
 )
 register_nav(
@@ -27,6 +29,7 @@ register_nav(
         visible=lambda actor: may(actor, "organisation.review"),
         order=81,
         icon="person-check",
+        group="administration",
     )
 )
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
 from apps.achievements.policies import ACHIEVEMENT_PUBLISHER_ROLES
-from apps.core.navigation import HomeCard, NavEntry, register_card, register_nav
+from apps.core.navigation import HomeCard, NavEntry, NavGroup, register_card, register_nav, register_nav_group
 
 
 def _publisher(actor) -> bool:
@@ -22,6 +22,7 @@ def _in_deals(actor) -> bool:
 
 
 # The marketplace is public: the entry is for everyone, signed in or not.
+register_nav_group(NavGroup(key="marketplace", label=_("Marketplace"), icon="shop"))
 register_nav(
     NavEntry(
         key="marketplace",
@@ -30,6 +31,7 @@ register_nav(
         visible=lambda actor: True,
         order=40,
         icon="shop",
+        group="marketplace",
     )
 )
 register_nav(
@@ -40,6 +42,7 @@ register_nav(
         visible=_publisher,
         order=41,
         icon="card-list",
+        group="marketplace",
     )
 )
 register_nav(
@@ -50,11 +53,18 @@ register_nav(
         visible=_reviewer,
         order=42,
         icon="clipboard-check",
+        group="marketplace",
     )
 )
 register_nav(
     NavEntry(
-        key="deals", label=_("Deals"), url_name="achievements:deals", visible=_in_deals, order=43, icon="chat-dots"
+        key="deals",
+        label=_("Deals"),
+        url_name="achievements:deals",
+        visible=_in_deals,
+        order=43,
+        icon="chat-dots",
+        group="marketplace",
     )
 )
 register_nav(
@@ -65,6 +75,7 @@ register_nav(
         visible=lambda actor: actor.is_authenticated,
         order=44,
         icon="bookmark-star",
+        group="marketplace",
     )
 )
 register_nav(
@@ -75,6 +86,7 @@ register_nav(
         visible=lambda actor: actor.is_authenticated,
         order=45,
         icon="bell",
+        group="marketplace",
     )
 )
 

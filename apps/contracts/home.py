@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.policies import may
 from apps.contracts import selectors
-from apps.core.navigation import HomeCard, NavEntry, register_card, register_nav
+from apps.core.navigation import HomeCard, NavEntry, NavGroup, register_card, register_nav, register_nav_group
 
+register_nav_group(NavGroup(key="contracts", label=_("Technology contracts"), icon="file-earmark-text"))
 register_nav(
     NavEntry(
         key="my-contracts",
@@ -15,6 +16,7 @@ register_nav(
         visible=lambda actor: may(actor, "contract.create"),
         order=20,
         icon="file-earmark-text",
+        group="contracts",
     )
 )
 register_nav(
@@ -25,6 +27,7 @@ register_nav(
         visible=lambda actor: may(actor, "contract.review") or may(actor, "contract.approve"),
         order=21,
         icon="inboxes",
+        group="contracts",
     )
 )
 register_nav(
@@ -35,6 +38,7 @@ register_nav(
         visible=lambda actor: may(actor, "contract.statistics"),
         order=23,
         icon="bar-chart",
+        group="contracts",
     )
 )
 register_nav(
@@ -45,6 +49,7 @@ register_nav(
         visible=lambda actor: may(actor, "contract.import"),
         order=24,
         icon="upload",
+        group="contracts",
     )
 )
 register_nav(
@@ -55,16 +60,18 @@ register_nav(
         visible=lambda actor: may(actor, "office.manage"),
         order=25,
         icon="building-check",
+        group="contracts",
     )
 )
 register_nav(
     NavEntry(
         key="contract-search",
-        label=_("Contracts"),
+        label=_("Contract search"),
         url_name="contracts:search",
         visible=lambda actor: may(actor, "contract.statistics"),
         order=22,
         icon="search",
+        group="contracts",
     )
 )
 

@@ -4,10 +4,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
-from apps.core.navigation import HomeCard, NavEntry, register_card, register_nav
+from apps.core.navigation import HomeCard, NavEntry, NavGroup, register_card, register_nav, register_nav_group
 from apps.institutions import selectors
 from apps.institutions.policies import HOST_ROLES
 
+register_nav_group(NavGroup(key="institutions", label=_("Institutions"), icon="buildings"))
 register_nav(
     NavEntry(
         key="institutions",
@@ -16,6 +17,7 @@ register_nav(
         visible=lambda actor: actor.has_role(*HOST_ROLES, *REGION_OVERSIGHT_ROLES),
         order=30,
         icon="buildings",
+        group="institutions",
     )
 )
 register_nav(
@@ -26,6 +28,7 @@ register_nav(
         visible=lambda actor: may(actor, "institution.city_review") or may(actor, "institution.approve"),
         order=31,
         icon="clipboard-check",
+        group="institutions",
     )
 )
 register_nav(
@@ -36,6 +39,7 @@ register_nav(
         visible=lambda actor: actor.has_role(*HOST_ROLES, *REGION_OVERSIGHT_ROLES),
         order=33,
         icon="journal-check",
+        group="institutions",
     )
 )
 register_nav(
@@ -46,6 +50,7 @@ register_nav(
         visible=lambda actor: may(actor, "institution.approve"),
         order=34,
         icon="award",
+        group="institutions",
     )
 )
 # The directory is public: the entry is for everyone, signed in or not.
@@ -57,6 +62,7 @@ register_nav(
         visible=lambda actor: True,
         order=32,
         icon="journal-text",
+        group="institutions",
     )
 )
 register_nav(
@@ -67,6 +73,7 @@ register_nav(
         visible=lambda actor: True,
         order=35,
         icon="person-badge",
+        group="institutions",
     )
 )
 register_nav(
@@ -77,6 +84,7 @@ register_nav(
         visible=lambda actor: may(actor, "broker.manage"),
         order=36,
         icon="person-gear",
+        group="institutions",
     )
 )
 

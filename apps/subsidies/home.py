@@ -4,10 +4,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
-from apps.core.navigation import HomeCard, NavEntry, register_card, register_nav
+from apps.core.navigation import HomeCard, NavEntry, NavGroup, register_card, register_nav, register_nav_group
 from apps.subsidies import selectors
 from apps.subsidies.policies import APPLICANT_ROLES
 
+register_nav_group(NavGroup(key="subsidies", label=_("Subsidies"), icon="cash-coin"))
 register_nav(
     NavEntry(
         key="subsidies",
@@ -16,6 +17,7 @@ register_nav(
         visible=lambda actor: actor.has_role(*APPLICANT_ROLES, *REGION_OVERSIGHT_ROLES),
         order=50,
         icon="cash-coin",
+        group="subsidies",
     )
 )
 register_nav(
@@ -26,6 +28,7 @@ register_nav(
         visible=lambda actor: selectors.review_queue(actor=actor) is not None,
         order=51,
         icon="clipboard-check",
+        group="subsidies",
     )
 )
 # The notice is public: the entry is for everyone, signed in or not.
@@ -37,6 +40,7 @@ register_nav(
         visible=lambda actor: True,
         order=52,
         icon="megaphone",
+        group="subsidies",
     )
 )
 register_nav(
@@ -47,6 +51,7 @@ register_nav(
         visible=lambda actor: may(actor, "subsidy.decide"),
         order=53,
         icon="bank",
+        group="subsidies",
     )
 )
 

@@ -90,15 +90,23 @@ class Journey:
         assert "/accounts/login/" not in self.page.url, "the login did not go through"
 
     def log_out(self):
-        """Log out with the navigation bar's button, so that the next actor can log in."""
+        """Log out with the button in the navigation bar's user menu, so that the next actor can log in."""
+        self._open_menu_of("form[action$='/accounts/logout/'] button[type=submit]")
         with self.page.expect_navigation():
             self.page.click("#main-nav form[action$='/accounts/logout/'] button[type=submit]")
         assert self.page.locator("#main-nav a[href$='/accounts/login/']").is_visible(), "still logged in"
 
     def nav(self, path: str):
-        """Follow the main navigation's link to ``path``, as a user reaches a page."""
+        """Follow the main navigation's link to ``path``, as a user reaches a page: opening its menu first."""
+        self._open_menu_of(f"a[href='{path}']")
         self.page.click(f"#main-nav a[href='{path}']")
         self.page.wait_for_url(f"**{path}")
+
+    def _open_menu_of(self, selector: str):
+        """Open the drop-down of the navigation bar that holds ``selector`` (relative to it), if one does."""
+        menu = self.page.locator(f"#main-nav .dropdown:has({selector})")
+        if menu.count():
+            menu.locator("[data-bs-toggle=dropdown]").click()
 
 
 @pytest.fixture

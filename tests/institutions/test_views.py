@@ -502,6 +502,6 @@ def test_anonymous_visitors_see_only_the_public_pages_in_the_navigation(client):
     from django.urls import reverse
 
     response = client.get(reverse("core:home"), follow=True)
-    keys = [entry.key for entry in response.context["nav_entries"]]
+    keys = [entry.key for item in response.context["nav_menus"] for entry in item["menu"].entries]
     assert keys == ["institution-directory", "broker-directory", "marketplace", "subsidy-notice"]
     assert f'href="{reverse("institutions:directory")}"' in response.content.decode()
