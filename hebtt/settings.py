@@ -334,6 +334,7 @@ CELERY_TASK_ROUTES = {
     "apps.kpi.tasks.contract_facts_*": {"queue": "facts"},
     "apps.kpi.tasks.kpi_*": {"queue": "reports"},
     "apps.contracts.tasks.contract_import_task": {"queue": "imports"},
+    "apps.contracts.tasks.contract_export_task": {"queue": "reports"},
     "apps.achievements.tasks.listing_push_task": {"queue": "matching"},
     "apps.achievements.tasks.needs_expire_task": {"queue": "matching"},
     "apps.achievements.tasks.notification_digest_task": {"queue": "notifications"},
@@ -363,6 +364,10 @@ CELERY_BEAT_SCHEDULE = {
     "contracts-registration-deadline-reminder": {
         "task": "apps.contracts.tasks.registration_deadline_reminder_task",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-sat"),
+    },
+    "contracts-exports-expire": {
+        "task": "apps.contracts.tasks.contract_exports_expire_task",
+        "schedule": crontab(hour=3, minute=45),
     },
     "achievements-needs-expire": {
         "task": "apps.achievements.tasks.needs_expire_task",

@@ -1,4 +1,6 @@
-"""Exports of the contracts app: the income tax relief linkage (技术转让所得减免企业所得税).
+"""Exports of the contracts app: the income tax relief linkage (技术转让所得减免企业所得税), the
+statistics per assessment unit, and the officials' download of a search's contracts, written in the
+background (``contract_export_queue``, ``contract_export_run``; at the end of this module).
 
 Corporate income tax relief rests on registered contracts and on the technical income the office
 confirmed (技术性收入核定): a seller's qualifying technology transfer income of a year is exempt up
@@ -16,20 +18,41 @@ Licences qualify only when they run for five years or more. Whether the parties 
 """
 
 import io
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils import timezone
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.accounts import policies
-from apps.contracts.models import ZERO, Contract, IncomeConfirmation, IncomeStatus, RuleVersion
+from apps.contracts import selectors
+from apps.contracts.filters import ContractFilter
+from apps.contracts.models import (
+    EXPORT_OPEN_STATES,
+    ZERO,
+    Contract,
+    ContractExport,
+    ContractStatus,
+    ExportStatus,
+    IncomeConfirmation,
+    IncomeStatus,
+    RuleVersion,
+)
 from apps.contracts.services import LICENSING_TYPE, rule_version_in_force
 from apps.core import xlsx
-from apps.core.errors import InvalidInput
-from apps.core.models import Code, CodeList
+from apps.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from apps.core.models import Code, CodeList, Country, Region
+from apps.core.notifications import notify
+from apps.core.outbox import task_send
 
 CENT = Decimal("0.01")
 LICENCE_MIN_YEARS = 5
@@ -348,3 +371,319 @@ def unit_summary_workbook(*, rows, year: int) -> bytes:
     xlsx.formulas_neutralise(workbook)
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# The contracts a search matched, in the background ------------------------------------------------
+#
+# A province-wide search can match hundreds of thousands of contracts: the file is written by a
+# Celery task (``contract_export_task``) into private storage, in openpyxl's write-only mode (rows
+# go to a temporary file as they are written, so memory stays flat whatever the count), while the
+# export's page shows the rows written so far. The requester is told by an in-app notification
+# (which the daily digest e-mails) and fetches the file from the page within EXPORT_KEEP_DAYS.
+
+EXPORT_KEEP_DAYS = 7
+EXPORT_MAX_ROWS = 500_000  # about 8 minutes of a worker (bench/contracts_export.py), well within the task time limit
+EXPORT_CHUNK = 2_000  # rows fetched per round trip of the server-side cursor
+EXPORT_PROGRESS_EVERY = 5_000  # rows between two updates of ``rows_done``
+EXPORT_FILTER_VALUE_MAX = 200
+NOTIFICATION_EXPORT = "contract_export"
+
+# Error codes (stable; clients and tests match on them)
+EXPORT_INVALID_FILTER = "invalid_filter"
+EXPORT_IN_PROGRESS = "export_in_progress"
+EXPORT_TOO_LARGE = "export_too_large"
+EXPORT_ACCESS_CHANGED = "export_access_changed"
+
+# (msgid, width, number format). The labels of the assessment workbook's contract sheet where
+# the column is the same. No contact person, phone or credit code: the file leaves the portal.
+EXPORT_COLUMNS = (
+    (gettext_noop("Registration number"), 20, None),
+    (gettext_noop("Project name"), 40, None),
+    (gettext_noop("Contract type"), 16, None),
+    (gettext_noop("Seller"), 32, None),
+    (gettext_noop("Seller's region"), 14, None),
+    (gettext_noop("Buyer"), 32, None),
+    (gettext_noop("Buyer's region"), 14, None),
+    (gettext_noop("Contract value (yuan)"), 18, MONEY_FORMAT),
+    (gettext_noop("Technology transaction value (yuan)"), 18, MONEY_FORMAT),
+    (gettext_noop("Signing date"), 12, "yyyy-mm-dd"),
+    (gettext_noop("Registered on"), 12, "yyyy-mm-dd"),
+    (gettext_noop("Status"), 14, None),
+)
+
+
+def export_scope_of(user) -> dict:
+    """The grants that decide which contracts ``user`` sees (role, organisation, region), as JSON."""
+    actor = policies.actor_for(user)
+    return {
+        "superuser": actor.is_superuser,
+        "grants": sorted([g.role, g.organisation_id, g.region_code] for g in actor.grants),
+    }
+
+
+def export_scope_held(user, scope: dict) -> bool:
+    """Whether ``user`` still holds every grant of ``scope`` (gaining a grant changes nothing)."""
+    if not policies.may(user, "contract.statistics"):
+        return False
+    now = export_scope_of(user)
+    if scope.get("superuser") and not now["superuser"]:
+        return False
+    return {tuple(g) for g in scope.get("grants", [])} <= {tuple(g) for g in now["grants"]}
+
+
+def export_filters_clean(params) -> dict[str, list[str]]:
+    """The search filters of ``params`` (a QueryDict or a dict of lists), without empty values or unknown keys."""
+    items = params.lists() if hasattr(params, "lists") else params.items()
+    cleaned: dict[str, list[str]] = {}
+    for key, values in items:
+        if key not in ContractFilter.base_filters:
+            continue  # the page number, the CSRF token: not filters
+        values = [values] if isinstance(values, str) else list(values)
+        kept = [str(v) for v in values if str(v).strip()]
+        if any(len(v) > EXPORT_FILTER_VALUE_MAX for v in kept) or len(kept) > 20:
+            raise InvalidInput(_("A filter is too long."), code=EXPORT_INVALID_FILTER, field=key)
+        if kept:
+            cleaned[key] = kept
+    return cleaned
+
+
+def _filters_query(filters: dict[str, list[str]]):
+    query = QueryDict(mutable=True)
+    for key, values in filters.items():
+        query.setlist(key, values)
+    return query
+
+
+def _matching(*, actor, filters: dict[str, list[str]]):
+    """The search's queryset for ``actor`` (scoped by the policy), or InvalidInput naming the bad filters."""
+    try:
+        return selectors.contract_list(actor=actor, filters=_filters_query(filters))
+    except InvalidInput as error:
+        names = [
+            str(ContractFilter.base_filters[name].label or name) if name in ContractFilter.base_filters else name
+            for name in error.params
+        ]
+        raise InvalidInput(
+            _("These filters are not valid: %(names)s. Correct them and ask again.") % {"names": ", ".join(names)},
+            code=EXPORT_INVALID_FILTER,
+            params=error.params,
+        ) from None
+
+
+def contract_export_queue(*, actor, params):
+    """Queue the download of the contracts that the search ``params`` match for ``actor``; return the export.
+
+    The policy and the filters are checked now, so a refusal is immediate; the rows are read and
+    written by ``contract_export_run`` in a Celery task, sent through the outbox with the row.
+    One export per user is queued or running at a time (``Conflict``, code ``export_in_progress``).
+    """
+    from apps.contracts.tasks import contract_export_task
+
+    policies.check(actor, "contract.statistics")
+    filters = export_filters_clean(params)
+    _matching(actor=actor, filters=filters)  # validates; nothing is read from the contracts yet
+    refusal = Conflict(
+        _("Your previous export is still being written; wait until it is ready, then ask again."),
+        code=EXPORT_IN_PROGRESS,
+    )
+    if ContractExport.objects.filter(requested_by=actor, status__in=EXPORT_OPEN_STATES).exists():
+        raise refusal
+    try:
+        with transaction.atomic():
+            export = ContractExport.objects.create(
+                requested_by=actor,
+                filters=filters,
+                scope=export_scope_of(actor),
+                language=translation.get_language() or "",
+            )
+            task_send(contract_export_task, export.pk)
+    except IntegrityError:
+        raise refusal from None  # a second request at the same moment
+    return export
+
+
+def contract_export_run(*, export_id: int):
+    """Write a queued export (the Celery task calls this); return it, or None if another run has it or had it.
+
+    Like an import, a run holds a session lock on its export: a worker that died leaves the export
+    "running" with nobody holding it, and the message that comes again (tasks are acknowledged
+    late) writes it from the start.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext('hebtt.contracts.export'), %s)", [export_id])
+        if not cursor.fetchone()[0]:
+            return None  # running now
+    try:
+        return _contract_export_claimed(export_id)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext('hebtt.contracts.export'), %s)", [export_id])
+
+
+def _contract_export_claimed(export_id: int):
+    claimed = ContractExport.objects.filter(pk=export_id, status__in=EXPORT_OPEN_STATES).update(
+        status=ExportStatus.RUNNING, started_at=timezone.now(), rows_done=0, rows_total=None
+    )
+    if not claimed:
+        return None  # already written (a duplicated message)
+    export = ContractExport.objects.select_related("requested_by").get(pk=export_id)
+    with translation.override(export.language or settings.LANGUAGE_CODE):
+        try:
+            _export_write(export)
+        except DomainError as error:
+            export.status = ExportStatus.FAILED
+            export.message = str(error.message)
+        except Exception:
+            # The page says so, the logs say why; a half-written file is not kept.
+            export.status = ExportStatus.FAILED
+            export.message = _("The export failed unexpectedly. Please try again later or tell the administrators.")
+            export.finished_at = timezone.now()
+            export.save()
+            _export_notify(export)
+            raise
+        else:
+            export.status = ExportStatus.DONE
+            export.expires_at = timezone.now() + timedelta(days=EXPORT_KEEP_DAYS)
+        export.finished_at = timezone.now()
+        export.save()
+        _export_notify(export)
+    return export
+
+
+def _export_write(export) -> None:
+    """Write the file of ``export`` and attach it (not saved); DomainError when it may not or cannot be written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    user = export.requested_by
+    if not export_scope_held(user, export.scope):
+        raise PermissionDenied(
+            _("Your access to contracts changed after you asked for this export, so it was not written. Ask again."),
+            code=EXPORT_ACCESS_CHANGED,
+        )
+    queryset = _matching(actor=user, filters=export.filters)
+    total = export.rows_total = queryset.count()
+    if total > EXPORT_MAX_ROWS:
+        raise InvalidInput(
+            _("The search matches %(count)s contracts; one file holds at most %(limit)s. Narrow the filters.")
+            % {"count": f"{total:,}", "limit": f"{EXPORT_MAX_ROWS:,}"},
+            code=EXPORT_TOO_LARGE,
+        )
+    ContractExport.objects.filter(pk=export.pk).update(rows_total=total)
+
+    types = {c.code: c.label for c in Code.objects.filter(list=CodeList.CONTRACT_TYPE)}
+    regions = {r.code: r.label for r in Region.objects.all()}
+    countries = {c.code: c.label for c in Country.objects.all()}
+    statuses = {value: str(label) for value, label in ContractStatus.choices}
+    rows = queryset.annotate(value_for_statistics=Coalesce("confirmed_technology_value", F("technology_value")))
+    rows = rows.values_list(
+        "registration_number",
+        "name",
+        "contract_type",
+        "seller_name",
+        "seller_region_id",
+        "seller_country_id",
+        "buyer_name",
+        "buyer_region_id",
+        "buyer_country_id",
+        "contract_value",
+        "value_for_statistics",
+        "signed_on",
+        "registered_on",
+        "status",
+    )
+
+    def region(code, country):
+        return regions.get(code, code) if code else countries.get(country, country)
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Contracts")[:31])
+    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    header_alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    header = []
+    for index, (msgid, width, _format) in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        cell = WriteOnlyCell(sheet, value=_label(msgid))
+        cell.font, cell.fill, cell.alignment = header_font, header_fill, header_alignment
+        header.append(cell)
+    sheet.freeze_panes = "A2"
+    sheet.append(header)
+    formats = [number_format for _msgid, _width, number_format in EXPORT_COLUMNS]
+
+    def formatted(index, value):
+        if formats[index] is None or value is None:
+            return xlsx.safe_text(value)
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = formats[index]
+        return cell
+
+    done = 0
+    for (
+        number,
+        name,
+        contract_type,
+        seller,
+        seller_region,
+        seller_country,
+        buyer,
+        buyer_region,
+        buyer_country,
+        contract_value,
+        technology_value,
+        signed_on,
+        registered_on,
+        status,
+    ) in rows.iterator(chunk_size=EXPORT_CHUNK):
+        values = (
+            number,
+            name,
+            types.get(contract_type, contract_type),
+            seller,
+            region(seller_region, seller_country),
+            buyer,
+            region(buyer_region, buyer_country),
+            contract_value,
+            technology_value,
+            signed_on,
+            registered_on,
+            statuses.get(status, status),
+        )
+        sheet.append([formatted(index, value) for index, value in enumerate(values)])
+        done += 1
+        if done % EXPORT_PROGRESS_EVERY == 0:
+            export.rows_done = done
+            ContractExport.objects.filter(pk=export.pk).update(rows_done=done)
+
+    with tempfile.TemporaryFile() as out:
+        workbook.save(out)
+        out.seek(0)
+        export.file.save(export.filename, File(out), save=False)
+    # The rows read, which may differ from the count if contracts changed meanwhile.
+    export.rows_total = export.rows_done = done
+
+
+def _export_notify(export) -> None:
+    if export.status == ExportStatus.DONE:
+        title = _("Your download of %(count)s contracts is ready") % {"count": f"{export.rows_done:,}"}
+        body = _("Download it from the export's page before %(date)s; the file is deleted then.") % {
+            "date": timezone.localtime(export.expires_at).strftime("%Y-%m-%d %H:%M")
+        }
+    else:
+        title = _("Your download of contracts could not be written")
+        body = export.message
+    notify(users=[export.requested_by], kind=NOTIFICATION_EXPORT, title=title, body=body, url=export.get_absolute_url())
+
+
+def contract_exports_expire(*, now=None) -> int:
+    """Delete the files of exports past their ``expires_at`` (the beat runs it daily); returns how many."""
+    now = now or timezone.now()
+    expired = 0
+    for export in ContractExport.objects.filter(status=ExportStatus.DONE, expires_at__lte=now).order_by("pk"):
+        if export.file:
+            export.file.delete(save=False)  # a file already gone is no error
+        export.status = ExportStatus.EXPIRED
+        export.save(update_fields=["file", "status", "updated_at"])
+        expired += 1
+    return expired

@@ -553,3 +553,83 @@ class ContractImport(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+EXPORT_OPEN_STATES = (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+
+class ContractExport(TimeStampedModel):
+    """An official's download of the contracts a search matched, written in the background.
+
+    A province-wide search can match hundreds of thousands of contracts, too many to write within
+    a request. ``filters`` are the search's filters as asked; ``scope`` the requester's grants at
+    that moment (role, organisation, region), which they must still hold when the file is written
+    and when it is downloaded. The file (private storage) is deleted at ``expires_at``.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    scope = models.JSONField(_("scope"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows to write"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), storage=private_storage, upload_to="exports/%Y/%m/", blank=True)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("contract export")
+        verbose_name_plural = _("contract exports")
+        constraints = [
+            # One export in hand per user: a province-wide one is minutes of a worker's time.
+            models.UniqueConstraint(
+                fields=["requested_by"],
+                condition=Q(status__in=["queued", "running"]),
+                name="contracts_export_one_open_per_user",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at", "-id"], name="contracts_export_mine_idx"),
+            models.Index(fields=["expires_at"], condition=Q(status="done"), name="contracts_export_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("contracts:export", args=[self.pk])
+
+    @property
+    def filename(self) -> str:
+        return f"contracts-{self.created_at:%Y%m%d-%H%M}-{self.pk}.xlsx" if self.created_at else "contracts.xlsx"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in EXPORT_OPEN_STATES
+
+    @property
+    def percent(self) -> int:
+        if self.status in (ExportStatus.DONE, ExportStatus.EXPIRED):
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def percent_step(self) -> int:
+        """The percentage in steps of 5, for the progress bar's width class (no inline style: the CSP)."""
+        return self.percent // 5 * 5

@@ -11,6 +11,7 @@ from apps.contracts.filters import ContractFilter
 from apps.contracts.models import (
     REVIEW_STATES,
     Contract,
+    ContractExport,
     ContractImport,
     ContractStatus,
     IncomeConfirmation,
@@ -127,6 +128,19 @@ def import_get(*, actor, pk: int) -> ContractImport:
     if job is None:
         raise NotFound()
     return job
+
+
+def export_list(*, actor) -> QuerySet:
+    """The actor's own downloads of search results, newest first; nobody sees another's."""
+    policies.check(actor, "contract.statistics")
+    return ContractExport.objects.filter(requested_by_id=actor.pk).order_by("-created_at", "-pk")
+
+
+def export_get(*, actor, pk: int) -> ContractExport:
+    export = export_list(actor=actor).filter(pk=pk).first()
+    if export is None:
+        raise NotFound()
+    return export
 
 
 def office_list(*, actor) -> QuerySet:

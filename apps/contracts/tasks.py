@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from apps.accounts.models import Membership, Role
+from apps.contracts.exports import contract_export_run, contract_exports_expire
 from apps.contracts.imports import contract_import_run
 from apps.contracts.models import REVIEW_STATES, Contract
 from apps.core.calendar import WorkingCalendar
@@ -68,3 +69,16 @@ def contract_import_task(job_id: int) -> str:
     """Import a queued exchange file (``imports.contract_import_queue``); returns the job's final status."""
     job = contract_import_run(job_id=job_id)
     return job.status if job is not None else "already_run"
+
+
+@shared_task
+def contract_export_task(export_id: int) -> str:
+    """Write a queued download of search results (``exports.contract_export_queue``); returns its final status."""
+    export = contract_export_run(export_id=export_id)
+    return export.status if export is not None else "already_run"
+
+
+@shared_task
+def contract_exports_expire_task() -> int:
+    """Each night, delete the files of downloads past their expiry; returns how many."""
+    return contract_exports_expire()

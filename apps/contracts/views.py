@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +20,14 @@ from apps.accounts import policies
 from apps.accounts import selectors as account_selectors
 from apps.accounts.policies import may
 from apps.contracts import selectors, services, statistics
-from apps.contracts.exports import unit_summary_workbook
+from apps.contracts.exports import (
+    EXPORT_IN_PROGRESS,
+    EXPORT_KEEP_DAYS,
+    contract_export_queue,
+    export_scope_held,
+    unit_summary_workbook,
+)
+from apps.contracts.filters import ContractFilter
 from apps.contracts.forms import (
     MINE_FILTERS,
     QUEUE_FILTERS,
@@ -37,7 +45,7 @@ from apps.contracts.forms import (
     RequiredNoteForm,
     SubmitForm,
 )
-from apps.contracts.models import REVIEW_STATES, ContractStatus
+from apps.contracts.models import REVIEW_STATES, ContractStatus, ExportStatus
 from apps.contracts.policies import SELLER_ROLES
 from apps.core.calendar import WorkingCalendar
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -158,6 +166,8 @@ def contract_search(request):
         {
             "page": page,
             "filter_form": ContractFilterForm(request.GET or None, fields=SEARCH_FILTERS),
+            # The download button posts the filters shown, as hidden fields.
+            "export_filters": [(key, value) for key, values in _filters(request.GET).lists() for value in values],
         },
     )
 
@@ -252,6 +262,7 @@ def contract_edit(request, pk):
         return redirect(contract)
     if request.method != "POST":
         return _render_form(request, Declaration(**_initial_from(contract)), contract)
+    was_returned = contract.status == S.RETURNED
     declaration = Declaration(request.POST, request.FILES)
     if declaration.is_valid():
         try:
@@ -264,7 +275,11 @@ def contract_edit(request, pk):
         except InvalidInput as error:
             declaration.add_error(error)
         else:
-            messages.success(request, _("The draft is saved."))
+            if was_returned:
+                # Still returned, not a draft: the office sees the corrections only once it is submitted.
+                messages.success(request, _("Your corrections are saved. Submit the contract again when it is ready."))
+            else:
+                messages.success(request, _("The draft is saved."))
             return redirect(contract)
     return _render_form(request, declaration, contract, status=400)
 
@@ -300,7 +315,7 @@ def contract_validate(request, pk=None):
 
 
 def _typed(post, box: str) -> bool:
-    name = box.removeprefix("id_").removesuffix("_errors")
+    name = box.removeprefix("id_").removesuffix("_error")
     if name in ("deductions", "ip_items"):
         return True
     return bool(post.get(name, "").strip())
@@ -445,6 +460,8 @@ def _render_detail(request, contract, *, bound=None, status=200):
         "income_confirm_form": IncomeConfirmForm(),
         "income_reject_form": RequiredNoteForm(),
         "deadline_days": deadline_days,
+        # The deadline means something only while the office still owes a decision.
+        "awaiting_decision": contract.status in REVIEW_STATES,
         "is_overdue": selectors.contract_is_overdue(contract),
         "labels": {
             "contract_type": _labels(CodeList.CONTRACT_TYPE).get(contract.contract_type, contract.contract_type),
@@ -742,6 +759,80 @@ def contract_import_report(request, pk):
         import_error_report_csv(job.errors).encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+# Downloads of search results, written in the background ------------------------------------------------
+
+EXPORTS_PAGE_SIZE = 20
+
+
+@login_required
+@require_POST
+def contract_export_create(request):
+    """The search page's "download these results": queue the export of its filters, then follow it."""
+    try:
+        export = contract_export_queue(actor=request.user, params=request.POST)
+    except DomainError as error:
+        if isinstance(error, (PermissionDenied, NotFound)):
+            raise
+        messages.error(request, str(error.message))
+        if error.code == EXPORT_IN_PROGRESS:
+            return redirect("contracts:exports")
+        search = reverse("contracts:search")
+        query = _filters(request.POST)
+        query.pop("csrfmiddlewaretoken", None)
+        return redirect(f"{search}?{query.urlencode()}" if query else search)
+    return redirect(export)
+
+
+@login_required
+def contract_export_list(request):
+    """The user's own downloads of search results, newest first."""
+    page = page_of(selectors.export_list(actor=request.user), request, EXPORTS_PAGE_SIZE)
+    return render(request, "contracts/exports.html", {"page": page, "days": EXPORT_KEEP_DAYS})
+
+
+@login_required
+def contract_export_detail(request, pk):
+    """An export's progress and its file; while it is written, htmx asks again every two seconds."""
+    export = selectors.export_get(actor=request.user, pk=pk)
+    template = "contracts/_export_status.html" if request.htmx else "contracts/export.html"
+    return render(request, template, {"export": export, "filters": _export_filter_labels(export.filters)})
+
+
+def _export_filter_labels(filters: dict) -> list[tuple[str, str]]:
+    """(label, value) of each filter, codes shown by their labels as the search form shows them."""
+    fields = ContractFilterForm(fields=SEARCH_FILTERS).fields
+    labels = []
+    for key, values in filters.items():
+        field = fields.get(key)
+        choices = {str(code): str(label) for code, label in getattr(field, "choices", ())}
+        label = field.label if field is not None else ContractFilter.base_filters[key].label
+        labels.extend((str(label or key), choices.get(value, value)) for value in values)
+    return labels
+
+
+@login_required
+def contract_export_download(request, pk):
+    """The export's workbook, to its requester only, who must still hold the access it was written with."""
+    export = selectors.export_get(actor=request.user, pk=pk)
+    if not export_scope_held(request.user, export.scope):
+        raise PermissionDenied()
+    if export.status != ExportStatus.DONE or not export.file:
+        raise NotFound()
+    try:
+        handle = export.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=export.filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1214,6 +1214,23 @@ MATRIX = {
             "other city's registered": NOBODY,
         },
     },
+    # Downloads of search results: officials ask for them; each sees and fetches only their own.
+    "contracts:export": {
+        "GET": {
+            "city's": {"city"},
+        },
+    },
+    "contracts:export_create": {
+        "POST": OFFICIALS,
+    },
+    "contracts:export_download": {
+        "GET": {
+            "city's": {"city"},
+        },
+    },
+    "contracts:exports": {
+        "GET": OFFICIALS,
+    },
     "contracts:import": {
         "GET": {"province"},
     },

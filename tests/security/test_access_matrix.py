@@ -114,7 +114,7 @@ def _copy_as_draft(listing):
 
 def _world_objects() -> dict:
     """What the demo lacks and some endpoints name: a deal, a subscription, a notification, an income
-    filing, an import job and an objection, each made as its users would make it."""
+    filing, an import job, a download of search results and an objection, each made as its users would make it."""
     import datetime
 
     from django.contrib.auth import get_user_model
@@ -126,6 +126,7 @@ def _world_objects() -> dict:
     from apps.achievements import services as listings
     from apps.achievements.models import Achievement, AttachmentKind, Deal, Need
     from apps.contracts import services as contracts
+    from apps.contracts.exports import contract_export_queue, contract_export_run
     from apps.contracts.models import Contract, ContractImport
     from apps.core.models import Notification, Region
     from apps.kpi import reports
@@ -155,7 +156,10 @@ def _world_objects() -> dict:
     pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
     own_need = Need.objects.filter(publisher=own, status="published").order_by("pk").first()
     draft_application = Application.objects.get(applicant=own, status="draft")
+    export = contract_export_queue(actor=city, params={"status": ["registered"]})
+    contract_export_run(export_id=export.pk)
     return {
+        "export": export,
         "package": packages_made[0],
         "draft package": packages_made[1],
         "edition": edition,
@@ -300,6 +304,7 @@ def _world_probes() -> dict[str, dict[str, dict]]:
             for decision in ("confirm", "reject")
         },
         "import job": {"province's": {"pk": made["import job"].pk}},
+        "export": {"city's": {"pk": made["export"].pk}},
         "objection": {
             "Tangshan enterprise's objection": {
                 "pk": made["objection"].application_id,
@@ -402,6 +407,8 @@ PROBE_SETS = {
     "contracts:import_job": "import job",
     "contracts:import_report": "import job",
     "api:contract-import-job": "import job",
+    "contracts:export": "export",
+    "contracts:export_download": "export",
     "subsidies:objection_resolve": "objection",
     "achievements_packages:detail": "package",
     "achievements_packages:edit": "package",
