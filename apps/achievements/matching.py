@@ -19,12 +19,15 @@ budget           7      asking price within the need's ``budget_max``, or negoti
                         budget earns the points
 ==============  ======  ========================================================================
 
-A candidate that shares no term with the source gets half of its other points: a listing of the
-same field and region but about something else must not outrank one about the same thing.
+The other points count in full only when the listings share a subject: they are scaled from a
+half, for a candidate sharing no term, up to the whole once the shared terms carry
+``TEXT_FULL`` of the source's key-term weight. A listing of the same field and region that shares
+one common word (建设, 利用) must not outrank, nor be pushed like, one about the same thing.
 
-``reasons`` says why: ``{"terms": [...], "field": bool, "push_fields": [...], "region":
-"same_unit"|"hebei"|"jingjinji"|"", "maturity": bool|None, "budget": bool|None}``; None means
-the need states no wish, so there was nothing to satisfy.
+``reasons`` says why: ``{"terms": [...], "text": float, "field": bool, "push_fields": [...],
+"region": "same_unit"|"hebei"|"jingjinji"|"", "maturity": bool|None, "budget": bool|None}``;
+``text`` is the text similarity (0-1) and None means the need states no wish, so there was
+nothing to satisfy.
 
 Retrieval. Only candidates sharing text with the source are scored, found through the GIN index
 on ``search_vector`` in up to three steps, each bounded so a compute stays at a few tens of
@@ -55,6 +58,7 @@ from apps.core.models import Region
 
 WEIGHTS = {"text": 50, "field": 15, "push_fields": 10, "region": 10, "maturity": 8, "budget": 7}
 REGION_POINTS = {"same_unit": 10, "hebei": 7, "jingjinji": 4, "": 0}
+TEXT_FULL = 0.25  # the text similarity from which the other points count in full
 TITLE_WEIGHT = 3.0  # a term of the title or keywords, against 1 for the problem or summary
 MAX_TERMS = 12  # key terms of the source listing used for retrieval and the text score
 STRONG_TERMS = 6  # of which the best, pairs of which make the strong query
@@ -292,10 +296,12 @@ def _score(*, need: dict, achievement: dict, terms: list[Term], row: dict) -> tu
         + WEIGHTS["maturity"] * (maturity is not False)
         + WEIGHTS["budget"] * (budget is not False)
     )
-    points = WEIGHTS["text"] * similarity + other_points * (1.0 if shared else 0.5)
+    subject = min(similarity / TEXT_FULL, 1.0) if shared else 0.0
+    points = WEIGHTS["text"] * similarity + other_points * (0.5 + 0.5 * subject)
     score = Decimal(str(round(min(max(points, 0.0), 100.0), 2))).quantize(Decimal("0.01"))
     reasons = {
         "terms": shared[:MAX_REASON_TERMS],
+        "text": round(similarity, 3),
         "field": same_field,
         "push_fields": common_push,
         "region": region,

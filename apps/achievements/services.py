@@ -819,11 +819,15 @@ def listing_push(*, listing) -> dict:
 
 
 PUSH_MIN_SCORE = Decimal("40")
+# The text similarity (``reasons["text"]``, 0-1) a push needs besides: the listings share a subject,
+# not one common word with the same field and region.
+PUSH_MIN_TEXT = 0.2
 
 
 def _push_matches(matches) -> int:
     """Tell each need's enterprise of its new good matches (once per pair): a score of at least
-    ``PUSH_MIN_SCORE`` and at least one shared term."""
+    ``PUSH_MIN_SCORE`` and a text similarity of at least ``PUSH_MIN_TEXT`` (rows computed before the
+    similarity was kept need a shared term)."""
     fresh = list(
         Match.objects.filter(
             pk__in=[m.pk for m in matches],
@@ -837,7 +841,7 @@ def _push_matches(matches) -> int:
         need, achievement = match.need, match.achievement
         if need.status != N.PUBLISHED or achievement.status != A.PUBLISHED:
             continue
-        if not match.reasons.get("terms"):
+        if not match.reasons.get("terms") or match.reasons.get("text", PUSH_MIN_TEXT) < PUSH_MIN_TEXT:
             continue  # field, region and fit alone do not make a push: the listings must share a subject
         notify(
             users=_members(need.publisher_id),

@@ -73,6 +73,44 @@ def test_a_published_need_gets_its_matches_and_the_enterprise_is_told_once(
     assert Notification.objects.filter(kind="match").count() == told.count()
 
 
+def test_one_common_word_with_the_same_field_and_region_is_no_push(
+    buyer, buyer_colleague, enterprise, make_published_achievement
+):
+    """The demo's case: a compost achievement shares only 建设 with a battery-recycling need; field,
+    push field, region and fit alone once gave it 51 points and a push."""
+    battery = make_published_achievement(
+        "废旧锂离子电池湿法回收有价金属技术",
+        summary="退役动力电池拆解破碎，湿法浸出回收锂、钴、镍，建设年处理万吨产线。",
+        keywords=["电池", "回收"],
+        push_fields=["resource_recycling"],
+        region="130104",
+    )
+    compost = make_published_achievement(
+        "玉米秸秆好氧发酵制备生物有机肥技术",
+        summary="秸秆粉碎好氧发酵，建设有机肥生产线。",
+        keywords=["秸秆", "有机肥"],
+        push_fields=["resource_recycling"],
+        region="130104",
+    )
+    need = _publish_need(
+        buyer,
+        buyer_colleague,
+        enterprise,
+        title="退役动力电池回收利用技术需求",
+        keywords=["电池", "回收"],
+        problem="本地新能源车企退役动力电池逐年增加，计划建设回收产线，需要电池回收技术。",
+    )
+    tasks.listing_push_task("need", need.pk)
+    matches = {match.achievement_id: match for match in Match.objects.filter(need=need)}
+    weak, strong = matches[compost.pk], matches[battery.pk]
+    assert weak.reasons["terms"] == ["建设"] and weak.reasons["text"] < services.PUSH_MIN_TEXT
+    assert weak.score < services.PUSH_MIN_SCORE < strong.score
+    assert strong.reasons["text"] >= services.PUSH_MIN_TEXT
+    told = Notification.objects.filter(kind="match", user=buyer)
+    assert [n.title for n in told if compost.title in n.title] == []
+    assert [n for n in told if battery.title in n.title]
+
+
 def test_a_published_achievement_reaches_matching_subscribers_only(make_user, make_organisation, buyer):
     services.subscription_save(actor=buyer, data=SubscriptionInput(name="秸秆", keywords=["秸秆"]))
     other = make_user(Role.ENTERPRISE)
