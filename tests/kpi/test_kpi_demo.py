@@ -9,7 +9,7 @@ from django.core.management import call_command
 from apps.contracts.models import Contract
 from apps.core.selectors import assessment_units
 from apps.kpi.actuals import indicator_progress
-from apps.kpi.models import ReportedValue, Target, TargetSet
+from apps.kpi.models import ContractFact, ReportedValue, Target, TargetSet
 
 YI = Decimal("100000000")
 
@@ -26,6 +26,9 @@ def test_load_demo_assesses_the_2020_targets_once(settings, db):
     call_command("load_demo", allow_production=True, stdout=out)
     print(f"load_demo: {time.perf_counter() - started:.1f} s;", out.getvalue().splitlines()[-1])
 
+    # The dashboards' facts are built with the demo, not at the beat's first fill.
+    assert ContractFact.objects.filter(day__year=2020).exists()
+    assert "contract fact rows built" in out.getvalue()
     province = indicator_progress(year=2020)
     h1 = _row(province, "H1")
     assert 666 * YI <= h1["actual"] <= 810 * YI
