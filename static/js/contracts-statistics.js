@@ -9,9 +9,9 @@
   }
   var data = JSON.parse(source.textContent);
   var chart = echarts.init(holder);
-  chart.setOption({
+  var option = {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-    legend: { data: [data.labels.output, data.labels.absorption] },
+    legend: { top: 0, data: [data.labels.output, data.labels.absorption] },
     grid: { left: 60, right: 20, bottom: 60, top: 40 },
     xAxis: { type: "category", data: data.units, axisLabel: { interval: 0, rotate: 30 } },
     yAxis: { type: "value", name: data.labels.unit },
@@ -19,6 +19,10 @@
       { name: data.labels.output, type: "bar", data: data.output },
       { name: data.labels.absorption, type: "bar", data: data.absorption }
     ]
-  });
+  };
+  chart.setOption(option);
+  if (window.HebttCharts) {
+    window.HebttCharts.printCopy(holder, option); // static/js/charts.js
+  }
   window.addEventListener("resize", function () { chart.resize(); });
 })();

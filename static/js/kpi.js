@@ -16,14 +16,18 @@
     holder.style.width = "100%";
     holder.style.height = (parseInt(holder.dataset.height, 10) || 360) + "px";
     var chart = echarts.init(holder);
-    chart.setOption({
+    var option = {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { data: data.series.map(function (s) { return s.name; }) },
+      legend: { top: 0, data: data.series.map(function (s) { return s.name; }) },
       grid: { left: 70, right: 20, bottom: 70, top: 40 },
       xAxis: { type: "category", data: data.categories, axisLabel: { interval: 0, rotate: data.categories.length > 8 ? 30 : 0 } },
       yAxis: { type: "value", name: data.unit },
       series: data.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; })
-    });
+    };
+    chart.setOption(option);
+    if (window.HebttCharts) {
+      window.HebttCharts.printCopy(holder, option); // static/js/charts.js
+    }
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();
@@ -39,6 +43,7 @@
   }
   var COLOURS = { green: "#198754", amber: "#ffc107", red: "#dc3545", grey: "#adb5bd" };
   var NO_DATA = "#e9ecef";
+  var PRINT_MARKS = { green: "\u2713", amber: "\u25b3", red: "\u2717" }; // ✓ △ ✗
   var encode = echarts.format.encodeHTML;
 
   document.querySelectorAll("[data-kpi-map]").forEach(function (holder) {
@@ -74,7 +79,7 @@
             return encode(line[0]) + ": " + encode(line[1]);
           }).join("<br>");
         };
-        chart.setOption({
+        var option = {
           tooltip: { trigger: "item", formatter: tooltip },
           legend: {
             bottom: 0,
@@ -117,7 +122,32 @@
               })
             };
           })
-        });
+        };
+        chart.setOption(option);
+        if (window.HebttCharts) {
+          // On paper green, amber and red print as much the same grey: a mark after each unit's name and
+          // before each legend entry tells the statuses apart.
+          var markOf = {};
+          data.legend.forEach(function (entry) { markOf[entry.label] = PRINT_MARKS[entry.status]; });
+          var marked = function (item) {
+            return PRINT_MARKS[item.status] ? item.label + " " + PRINT_MARKS[item.status] : item.label;
+          };
+          window.HebttCharts.printCopy(holder, option, {
+            legend: { formatter: function (name) { return markOf[name] ? markOf[name] + " " + name : name; } },
+            geo: {
+              label: {
+                color: "#000000",
+                formatter: function (params) {
+                  var item = byCode[params.name];
+                  return item && !item.point ? marked(item) : "";
+                }
+              }
+            },
+            series: data.legend.map(function () {
+              return { label: { color: "#000000", formatter: function (params) { return marked(byCode[params.name]); } } };
+            })
+          });
+        }
         window.addEventListener("resize", function () { chart.resize(); });
       })
       .catch(function () {
