@@ -35,6 +35,7 @@ from apps.contracts import errors
 from apps.contracts.models import VERIFICATION_ALPHABET, VERIFICATION_LENGTH, Contract, ContractStatus
 from apps.core.errors import Conflict
 from apps.core.models import Code, CodeList
+from apps.core.money import money_format
 
 S = ContractStatus
 CERTIFICATE_STATES = (S.REGISTERED, S.CHANGED, S.CANCELLED, S.REVOKED)
@@ -93,7 +94,7 @@ def _code_label(list_name: str, code: str) -> str:
 
 
 def _yuan(amount: Decimal) -> str:
-    return _("%(amount)s yuan") % {"amount": f"{amount:,.2f}"}
+    return _("%(amount)s yuan") % {"amount": money_format(amount)}
 
 
 def _date(value: date | None) -> str:

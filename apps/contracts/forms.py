@@ -9,6 +9,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.accounts.forms import add_domain_error
 from apps.achievements.selectors import listings_for_contract
@@ -276,16 +277,28 @@ class Declaration:
         for error in self.form.non_field_errors():
             found.append(("", "", [error]))
         for bound in self.form:
-            found.append((f"{bound.auto_id}_errors", bound.label, list(bound.errors)))
+            found.append((f"{bound.auto_id}_error", bound.label, list(bound.errors)))
         for formset in (self.deductions, self.ip_items):
             for error in formset.non_form_errors():
-                found.append((f"{formset.prefix}_errors", "", [error]))
+                found.append((f"{formset.prefix}_error", "", [error]))
             for line in formset.forms:
                 for error in line.non_field_errors():
                     found.append(("", "", [error]))
                 for bound in line:
                     if bound.name != "DELETE":
-                        found.append((f"{bound.auto_id}_errors", bound.label, list(bound.errors)))
+                        found.append((f"{bound.auto_id}_error", bound.label, list(bound.errors)))
+        return found
+
+    @property
+    def problems(self) -> list[dict[str, str]]:
+        """The error summary's entries (``includes/form_errors.html``): each message with a link to its field."""
+        if not self.form.is_bound:
+            return []
+        found = []
+        for box, label, messages in self.errors:
+            # A field's box is "<input id>_error"; the formsets' own box sits above their rows.
+            target = box.removesuffix("_error") if box.startswith("id_") else box
+            found.extend({"href": f"#{target}" if target else "", "label": label, "message": m} for m in messages)
         return found
 
     @property
@@ -387,7 +400,7 @@ class ContractFilterForm(forms.Form):
         label=_("Registered until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     overdue = forms.ChoiceField(
-        label=_("Deadline"),
+        label=pgettext_lazy("registration", "Deadline"),
         required=False,
         choices=[("", _("All")), ("true", _("Overdue")), ("false", _("Not overdue"))],
     )

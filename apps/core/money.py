@@ -23,3 +23,19 @@ def money_parse(value, field: str, *, allow_none: bool = False) -> Decimal | Non
     if amount < 0 or amount >= LIMIT:
         raise InvalidInput(_("Enter an amount of zero or more, in yuan."), field=field)
     return amount
+
+
+def money_format(amount) -> str:
+    """``amount`` as the pages show yuan: thousands separated by commas, two decimals (``800,000.00``).
+
+    The same in every language, so that a figure reads as the contract form's live sum and the
+    certificate print it. ``None`` and ``""`` give ``""`` (for the template's ``default``); what is not a
+    number is given back as text.
+    """
+    if amount in (None, ""):
+        return ""
+    try:
+        value = Decimal(str(amount)).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    return f"{value:,.2f}"

@@ -104,11 +104,30 @@
   });
 
   // After the server's checks, mark the fields whose error box is not empty ---------------------------
+  // (as the server renders them: is-invalid, aria-invalid and the box named in aria-describedby).
   function markInvalid() {
-    form.querySelectorAll(".invalid-feedback[id$='_errors']").forEach(function (box) {
-      var field = document.getElementById(box.id.replace(/_errors$/, ""));
-      if (field && field.classList) {
-        field.classList.toggle("is-invalid", box.textContent.trim() !== "");
+    form.querySelectorAll(".invalid-feedback[id$='_error']").forEach(function (box) {
+      var field = document.getElementById(box.id.replace(/_error$/, ""));
+      if (!field || !field.classList) {
+        return;
+      }
+      var invalid = box.textContent.trim() !== "";
+      field.classList.toggle("is-invalid", invalid);
+      if (invalid) {
+        field.setAttribute("aria-invalid", "true");
+      } else {
+        field.removeAttribute("aria-invalid");
+      }
+      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== box.id;
+      });
+      if (invalid) {
+        described.push(box.id);
+      }
+      if (described.length) {
+        field.setAttribute("aria-describedby", described.join(" "));
+      } else {
+        field.removeAttribute("aria-describedby");
       }
     });
   }

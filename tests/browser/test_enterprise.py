@@ -29,6 +29,7 @@ BUYER = "保定竞秀恒信精密机械有限公司"
 BUYER_AS_MISTYPED = "保定恒信机械"
 BUYER_CREDIT_CODE = demo_credit_code(OrganisationKind.ENTERPRISE, BUYER_REGION, BUYER)
 CONTRACT_VALUE = "800000.00"  # below the rules' 5,000,000-yuan second-review threshold: no approver step
+CONTRACT_VALUE_SHOWN = "800,000.00"  # as the pages show money, the form's live sum included
 RETURN_REASON = "买方名称与合同文本不符：合同首页买方为“保定竞秀恒信精密机械有限公司”，请按营业执照全称更正。"
 CONTRACT_TEXT = "合同文本-精测仪器.pdf"
 # A one-page PDF standing in for the scanned, signed contract.
@@ -67,10 +68,9 @@ def open_contract_from_queue(journey):
     expect(page.locator("h1")).to_have_text(PROJECT)
 
 
-def open_my_contract(page):
-    page.click("nav a[href='/contracts/']")
-    page.wait_for_url("**/contracts/")
-    row = page.locator("tbody tr", has_text=PROJECT)
+def open_my_contract(journey):
+    journey.nav("/contracts/")
+    row = journey.page.locator("tbody tr", has_text=PROJECT)
     expect(row).to_have_count(1)
     return row
 
@@ -117,8 +117,7 @@ def test_an_enterprise_signs_up_gets_its_contract_registered_after_a_correction_
 
     # The city bureau finds it in its sign-up queue and activates it.
     journey.log_in("demo_city")
-    page.click("nav a[href='/accounts/organisations/pending/']")
-    page.wait_for_url("**/accounts/organisations/pending/")
+    journey.nav("/accounts/organisations/pending/")
     row = page.locator("tbody tr", has_text=ENTERPRISE)
     expect(row).to_contain_text(CREDIT_CODE)
     expect(row).to_contain_text("桥西区")
@@ -134,8 +133,7 @@ def test_an_enterprise_signs_up_gets_its_contract_registered_after_a_correction_
     # The enterprise, now active, declares its first contract and attaches the signed text.
     journey.log_in(USERNAME, PASSWORD)
     expect(page.locator("#card-my-organisation + p + p")).to_have_text(zh(OrganisationStatus.ACTIVE.label))
-    page.click("nav a[href='/contracts/']")
-    page.wait_for_url("**/contracts/")
+    journey.nav("/contracts/")
     page.get_by_role("link", name=zh("Declare your first contract")).click()
     page.wait_for_url("**/contracts/new/")
     form = page.locator("#contract-form")
@@ -163,14 +161,14 @@ def test_an_enterprise_signs_up_gets_its_contract_registered_after_a_correction_
     expect(page.locator("#validation-summary .alert-success")).to_have_text(
         zh("The declaration passes all checks so far."), timeout=15_000
     )
-    expect(page.locator("#sum-technology")).to_have_text("800,000.00")
+    expect(page.locator("#sum-technology")).to_have_text(CONTRACT_VALUE_SHOWN)
     journey.screenshot("contract-form")
     form.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/contracts/\d+/$"))
     expect(status_of(page)).to_have_text(zh(ContractStatus.DRAFT.label))
     expect(page.locator("#attachment-link")).to_contain_text(CONTRACT_TEXT)
-    expect(page.locator("#value-contract")).to_have_text(CONTRACT_VALUE)
-    expect(page.locator("#value-technology")).to_have_text(CONTRACT_VALUE)
+    expect(page.locator("#value-contract")).to_have_text(CONTRACT_VALUE_SHOWN)
+    expect(page.locator("#value-technology")).to_have_text(CONTRACT_VALUE_SHOWN)
     post_and_follow(page, "#action-submit [type=submit]")
     expect(status_of(page)).to_have_text(zh(ContractStatus.SUBMITTED.label))
     expect(page.locator("main .alert-success")).to_contain_text(
@@ -193,7 +191,7 @@ def test_an_enterprise_signs_up_gets_its_contract_registered_after_a_correction_
 
     # The enterprise sees why, corrects the buyer's name and submits again.
     journey.log_in(USERNAME, PASSWORD)
-    row = open_my_contract(page)
+    row = open_my_contract(journey)
     expect(row.locator(".contract-status")).to_have_text(zh(ContractStatus.RETURNED.label))
     row.locator("a", has_text=PROJECT).click()
     page.wait_for_url(re.compile(r"/contracts/\d+/$"))
@@ -207,7 +205,10 @@ def test_an_enterprise_signs_up_gets_its_contract_registered_after_a_correction_
     form.locator("#id_buyer_name").fill(BUYER)
     form.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/contracts/\d+/$"))
-    expect(page.locator("main .alert-success")).to_contain_text(zh("The draft is saved."))
+    # Not "draft saved": the returned contract stays returned until it is submitted again.
+    expect(page.locator("main .alert-success")).to_contain_text(
+        zh("Your corrections are saved. Submit the contract again when it is ready.")
+    )
     expect(page.locator("section[aria-labelledby=h-parties]")).to_contain_text(BUYER)
     expect(page.locator("section[aria-labelledby=h-parties]")).not_to_contain_text(BUYER_AS_MISTYPED)
     expect(page.locator("#attachment-link")).to_contain_text(CONTRACT_TEXT)
@@ -232,7 +233,7 @@ def test_an_enterprise_signs_up_gets_its_contract_registered_after_a_correction_
 
     # The enterprise finds it registered, with its number, and downloads the certificate.
     journey.log_in(USERNAME, PASSWORD)
-    row = open_my_contract(page)
+    row = open_my_contract(journey)
     expect(row.locator(".contract-status")).to_have_text(zh(ContractStatus.REGISTERED.label))
     listed_number = row.locator("td").nth(6).inner_text().strip()
     row.locator("a", has_text=PROJECT).click()
@@ -242,7 +243,8 @@ def test_an_enterprise_signs_up_gets_its_contract_registered_after_a_correction_
     assert number == listed_number
     # Year, Hebei (13), the office of 石家庄 (0101), a serial.
     assert re.fullmatch(rf"{today.year}130101\d{{6}}", number), number
-    expect(page.locator("#value-confirmed")).to_have_text(CONTRACT_VALUE)
+    expect(page.locator("#value-confirmed")).to_have_text(CONTRACT_VALUE_SHOWN)
+    expect(page.locator("#decision-due")).to_have_count(0)  # decided: no deadline runs any more
     journey.screenshot("registered")
     with page.expect_download() as started:
         page.click("#certificate-link")

@@ -128,6 +128,17 @@ def test_a_registrar_returns_refuses_and_registers_and_a_large_contract_goes_thr
     assert not field_errors(page, "id_refuse_note")
     assert "is-invalid" in page.locator("#id_refuse_reason_code").get_attribute("class")
     assert page.input_value("#id_refuse_note") == REFUSE_NOTE, "the explanation typed is kept"
+    # The summary at the top of the failed form has the focus and links to the field to fix.
+    summary = page.locator("#action-refuse [data-error-summary][role=alert]")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')"), "the summary has the focus"
+    assert summary.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))") == [
+        "#id_refuse_reason_code"
+    ]
+    assert page.locator("#id_refuse_reason_code").get_attribute("aria-invalid") == "true"
+    assert page.locator("#id_refuse_reason_code").get_attribute("aria-describedby") == "id_refuse_reason_code_error"
+    summary.locator("a").click()
+    assert page.evaluate("document.activeElement.id") == "id_refuse_reason_code", "the link goes to the field"
     assert status_shown(page) == "审查中"
     page.select_option("#id_refuse_reason_code", "other")
     page.fill("#id_refuse_note", "")

@@ -273,17 +273,17 @@ def test_the_live_check_answers_the_field_errors_without_writing(client_for, sel
     response = client.post(reverse("contracts:validate"), form_data(today, buyer_credit_code="91110108551385082R"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="id_buyer_credit_code_errors"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="id_buyer_credit_code_error"' in html and 'hx-swap-oob="true"' in html
     assert response.context["complete"] is False
     boxes = {box: messages for box, _label, messages in response.context["entries"]}
-    assert boxes["id_buyer_credit_code_errors"]
+    assert boxes["id_buyer_credit_code_error"]
     good = client.post(reverse("contracts:validate"), form_data(today))
     assert good.context["complete"] is True
     # A half-filled form is not scolded for the fields not reached yet.
     partial = client.post(reverse("contracts:validate"), {"name": "x", "contract_value": "-1"})
     boxes = {box: messages for box, _label, messages in partial.context["entries"]}
-    assert boxes["id_buyer_name_errors"] == []
-    assert boxes["id_contract_value_errors"]
+    assert boxes["id_buyer_name_error"] == []
+    assert boxes["id_contract_value_error"]
     assert not Contract.objects.exists()
 
 
@@ -294,7 +294,7 @@ def test_the_detail_page_shows_the_declaration_and_the_sellers_actions(client_fo
     response = client_for(seller).get(reverse("contracts:detail", args=[draft.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "配套设备" in html and "1000000.00" in html and "200310102344.5" in html
+    assert "配套设备" in html and "1,000,000.00" in html and "200310102344.5" in html
     available = response.context["can"]
     assert available["edit"] and available["submit"] and available["withdraw"]
     assert not available["accept"] and not available["register"]
@@ -534,7 +534,7 @@ def test_the_live_check_of_an_existing_draft_is_for_its_seller_only(
     assert english_client_for(other_seller).post(url, form_data(today)).status_code == 404
     response = english_client_for(seller).post(url, form_data(today, technology_value="1300000"))
     boxes = {box: messages for box, _label, messages in response.context["entries"]}
-    assert "cannot exceed the contract value" in boxes["id_technology_value_errors"][0]
+    assert "cannot exceed the contract value" in boxes["id_technology_value_error"][0]
     draft.refresh_from_db()
     assert draft.technology_value == Decimal("1000000.00")
 

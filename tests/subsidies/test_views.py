@@ -177,7 +177,7 @@ def test_the_open_programmes_page_explains_the_rules_and_offers_to_apply(client_
     response = english(client_for(applicant)).get(reverse("subsidies:open"))
     html = response.content.decode()
     assert programme.name in html and "未发布的项目" not in html
-    assert "rate 0.05" in html and "80000.00" in html and "200000.00" in html
+    assert "rate 0.05" in html and "80,000.00" in html and "200,000.00" in html
     assert f"{reverse('subsidies:create')}?programme={programme.pk}" in html
 
 
@@ -195,7 +195,7 @@ def test_an_applicant_ticks_registered_contracts_and_the_draft_shows_the_computa
     html = response.content.decode()
     assert small.registration_number in html and large.registration_number in html
     assert not_ours.registration_number not in html
-    assert "15000.00" in html and "40000.00" in html  # 3 % of 500,000; 3 % of 2,000,000 capped at 40,000
+    assert "15,000.00" in html and "40,000.00" in html  # 3 % of 500,000; 3 % of 2,000,000 capped at 40,000
     response = client.post(url, application_data([small, large]))
     application = Application.objects.get()
     assert response.status_code == 302 and response.url == reverse("subsidies:detail", args=[application.pk])
@@ -318,7 +318,7 @@ def test_the_review_from_submission_to_payment(
     assert [a.pk for a in listing.context["page"].object_list] == [application.pk]
     for page in (listing, anonymous.get(reverse("subsidies:notice_detail", args=[application.pk]))):
         html = page.content.decode()
-        assert applicant_org.name in html and "25000.00" in html
+        assert applicant_org.name in html and "25,000.00" in html
         assert "6222020402012345678" not in html and "0311-88886666" not in html and "张联系" not in html
 
     # The applicant cannot object to itself; another user can.
