@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup venv assets translations migrate demo lint audit browser bench clean-var
+.PHONY: run test setup venv assets translations messages migrate demo lint audit browser bench clean-var
 
 run: setup demo
 	@scripts/run.sh
@@ -31,6 +31,13 @@ node_modules/.installed: package.json package-lock.json
 
 translations: venv
 	$(PY) manage.py compile_translations
+
+# The strings of the code and templates into the Chinese catalogue (needs GNU gettext): fill in the new
+# and fuzzy msgstr, then `make translations`. tests/test_translations.py extracts with these flags too.
+MESSAGES_FLAGS := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench --no-location --no-obsolete
+messages: venv
+	$(PY) manage.py makemessages -l zh_Hans $(MESSAGES_FLAGS)
+	msgcat --width=79 -o locale/zh_Hans/LC_MESSAGES/django.po locale/zh_Hans/LC_MESSAGES/django.po
 
 migrate: venv
 	$(PY) manage.py database_create

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.accounts.models import Organisation, OrganisationKind, OrganisationStatus
 from apps.core.selectors import assessment_units
@@ -10,7 +11,7 @@ from apps.core.selectors import assessment_units
 
 class OrganisationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Name or credit code"))
-    kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
+    kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices, label=pgettext_lazy("organisation", "Kind"))
     status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
     unit = django_filters.ModelChoiceFilter(
         field_name="region__unit",

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.models import TimeStampedModel
 from apps.core.validators import validate_credit_code
@@ -13,7 +14,7 @@ from apps.core.validators import validate_credit_code
 
 @pghistory.track(exclude=["password", "last_login"])
 class User(AbstractUser):
-    display_name = models.CharField(_("name"), max_length=64, blank=True)
+    display_name = models.CharField(pgettext_lazy("person", "name"), max_length=64, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
     class Meta(AbstractUser.Meta):
@@ -37,7 +38,7 @@ class OrganisationKind(models.TextChoices):
 
 class OrganisationStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting activation")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("organisation", "Active")
     REJECTED = "rejected", _("Rejected")
     SUSPENDED = "suspended", _("Suspended")
 

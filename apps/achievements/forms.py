@@ -10,6 +10,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.achievements.models import AttachmentKind, IPStatus, ListingKind
 from apps.achievements.services import AchievementInput, NeedInput, SubscriptionInput
@@ -274,9 +275,9 @@ class NeedForm(ListingForm):
 
 
 class FileForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=AttachmentKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("attachment", "Kind"), choices=AttachmentKind.choices)
     file = forms.FileField(
-        label=_("File"),
+        label=pgettext_lazy("attachment", "File"),
         help_text=_("Images: PNG or JPEG. Documents: PDF."),
         widget=forms.ClearableFileInput(attrs={"accept": ".png,.jpg,.jpeg,.pdf"}),
     )

@@ -19,6 +19,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.models import Step, TimeStampedModel
 from apps.core.storage import private_storage
@@ -228,7 +229,7 @@ class ListingStep(Step):
 
 class AttachmentKind(models.TextChoices):
     IMAGE = "image", _("Image")
-    DOCUMENT = "document", _("Document")
+    DOCUMENT = "document", pgettext_lazy("attachment", "Document")
 
 
 class ListingFile(models.Model):
@@ -270,8 +271,8 @@ class Match(models.Model):
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
     achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="matches")
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
-    # {"terms": [...], "field": bool, "push_fields": [...], "region": "same_unit"|"hebei"|"jingjinji"|"",
-    #  "maturity": bool, "budget": bool}
+    # {"terms": [...], "text": float, "field": bool, "push_fields": [...],
+    #  "region": "same_unit"|"hebei"|"jingjinji"|"", "maturity": bool, "budget": bool}
     reasons = models.JSONField(_("reasons"), default=dict)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)

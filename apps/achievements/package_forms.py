@@ -6,6 +6,7 @@ The forms only shape what the browser posts; ``apps.achievements.packages`` deci
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.achievements.models import PackageKind
 from apps.achievements.packages import CatalogueEntryInput, PackageInput
@@ -17,7 +18,7 @@ BLANK = [("", "—")]
 
 class PackageForm(forms.Form):
     publisher = forms.TypedChoiceField(label=_("Published by"), coerce=int, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=BLANK + list(PackageKind.choices))
+    kind = forms.ChoiceField(label=pgettext_lazy("package", "Kind"), choices=BLANK + list(PackageKind.choices))
     title = forms.CharField(label=_("Title"), max_length=200)
     period = forms.CharField(
         label=_("Period"), max_length=16, help_text=_("A year (2026), a quarter (2026Q3) or a month (2026-07).")
@@ -75,7 +76,9 @@ class PackageFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("2026, 2026Q3 or 2026-07")}),
     )
     batch = forms.IntegerField(label=_("Batch"), required=False, min_value=1, max_value=99)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=BLANK + list(PackageKind.choices))
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("package", "Kind"), required=False, choices=BLANK + list(PackageKind.choices)
+    )
     push_field = forms.ChoiceField(label=_("Push field"), required=False)
     unit = forms.ChoiceField(label=_("Published by"), required=False)
 

@@ -8,6 +8,7 @@ once per request.
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.institutions.models import BrokerRole, BrokerTitle
 from apps.institutions.services import BrokerInput
@@ -29,7 +30,7 @@ class BrokerForm(forms.Form):
         empty_value=None,
         help_text=_("The technology transfer institution the broker works for; its users manage the broker."),
     )
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=64)
     role = forms.ChoiceField(label=_("Role"), choices=BrokerRole.choices, initial=BrokerRole.BROKER)
     title = forms.ChoiceField(label=_("Professional title"), choices=BLANK + list(BrokerTitle.choices))
     certificate_number = forms.CharField(label=_("Certificate number"), max_length=64)

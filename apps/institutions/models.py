@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.models import BilingualNameMixin, Step, TimeStampedModel
 
@@ -136,7 +137,7 @@ class AnnualReport(TimeStampedModel):
     deal_value = models.DecimalField(_("value of the deals (yuan)"), max_digits=16, decimal_places=2)
     firms_served = models.PositiveIntegerField(_("firms served"))
     staff = models.PositiveIntegerField(_("staff"))
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(pgettext_lazy("annual report", "summary"), blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -250,7 +251,7 @@ class BrokerRole(models.TextChoices):
 class Broker(TimeStampedModel):
     """A technology broker or technology manager (技术经纪人 / 技术经理人), a person with a certificate."""
 
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
     role = models.CharField(_("role"), max_length=16, choices=BrokerRole.choices, default=BrokerRole.BROKER)
     title = models.CharField(_("professional title"), max_length=16, choices=BrokerTitle.choices)
     certificate_number = models.CharField(_("certificate number"), max_length=64, unique=True)

@@ -9,6 +9,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.accounts.forms import add_domain_error
 from apps.accounts.models import OrganisationKind
@@ -261,7 +262,7 @@ class ObjectionResolveForm(forms.Form):
 
 
 class ProgrammeForm(forms.Form):
-    code = forms.CharField(label=_("Code"), max_length=32)
+    code = forms.CharField(label=pgettext_lazy("programme", "Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of subsidy"), choices=BLANK + list(ProgrammeKind.choices))
     document_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
