@@ -30,4 +30,29 @@
       event.target.form.requestSubmit();
     }
   });
+  // A table wider than the screen scrolls in its .table-responsive box: keyboard users scroll it once it
+  // has the focus, so such a box joins the tab order, named after the table's caption or heading.
+  function focusableWhenScrolling() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var caption = box.querySelector("caption");
+        var heading = box.previousElementSibling;
+        var name = caption || (heading && heading.matches("h1, h2, h3, h4, h5, h6") ? heading : null);
+        box.setAttribute("tabindex", "0");
+        if (name) {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", name.textContent.trim());
+        }
+        box.dataset.scrollFocus = "";
+      } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+        ["tabindex", "role", "aria-label", "data-scroll-focus"].forEach(function (attribute) {
+          box.removeAttribute(attribute);
+        });
+      }
+    });
+  }
+  focusableWhenScrolling();
+  window.addEventListener("resize", focusableWhenScrolling);
+  document.addEventListener("htmx:afterSettle", focusableWhenScrolling);
 })();

@@ -88,7 +88,10 @@ def test_at_a_phone_s_width_the_navigation_folds_and_nothing_scrolls_sideways(de
         journey.screenshot("menu-folded-open")
         for path in ("/", "/contracts/search/", "/kpi/", "/subsidies/queue/"):
             journey.goto(path)
-            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            # clientWidth, not innerWidth: in a mobile viewport innerWidth grows to fit what is too wide.
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             assert overflow <= 0, (path, overflow)
             journey.screenshot("phone" + path.replace("/", "-").rstrip("-"))
     finally:
