@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -60,6 +60,7 @@ from apps.core.models import CodeList
 from apps.core.notifications import notifications_for, notifications_mark_read, unread_count
 from apps.core.pagination import page_of
 from apps.core.selectors import assessment_units, code_choices, hebei_regions_below_province
+from apps.core.storage import private_file_response
 
 PAGE_SIZE = 20
 INDEX_NEWEST = 6
@@ -527,19 +528,9 @@ def _file_download(request, kind: Kind, pk, file_pk):
     item = selectors.listing_file_get(actor=request.user, pk=file_pk)
     if getattr(item, f"{kind.key}_id") != pk:
         raise NotFound()
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=item.kind != AttachmentKind.IMAGE,
-        filename=item.name,
-        content_type=item.content_type,
+    return private_file_response(
+        item.file, filename=item.name, content_type=item.content_type, as_attachment=item.kind != AttachmentKind.IMAGE
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def achievement_file(request, pk, file_pk):

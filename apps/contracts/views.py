@@ -8,7 +8,7 @@ user may not take answers 403 (``PermissionDenied`` from the service), both via 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -52,6 +52,7 @@ from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDeni
 from apps.core.models import CodeList
 from apps.core.pagination import page_of
 from apps.core.selectors import code_choices
+from apps.core.storage import private_file_response
 from apps.kpi import aggregates
 
 PAGE_SIZE = 25
@@ -618,19 +619,11 @@ def contract_attachment(request, pk):
     contract = selectors.contract_get(actor=request.user, pk=pk)
     if not contract.attachment:
         raise Http404
-    try:
-        handle = contract.attachment.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return private_file_response(
+        contract.attachment,
         filename=contract.attachment_name or f"contract-{contract.pk}.pdf",
         content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Statistics ------------------------------------------------------------------------------------------
@@ -821,19 +814,11 @@ def contract_export_download(request, pk):
         raise PermissionDenied()
     if export.status != ExportStatus.DONE or not export.file:
         raise NotFound()
-    try:
-        handle = export.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return private_file_response(
+        export.file,
         filename=export.filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Registration offices --------------------------------------------------------------------------------

@@ -9,3 +9,18 @@ def private_storage():
     from django.core.files.storage import storages
 
     return storages["private"]
+
+
+def private_file_response(file, *, filename: str, content_type: str, as_attachment: bool = True):
+    """A file of the private storage streamed to a viewer the caller has checked: 404 when the record
+    names a file the storage no longer holds, and never sniffed nor kept by a browser or proxy cache."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=as_attachment, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -4,7 +4,6 @@ Scoped as the pages are (``reports.reports_visible``): the province all, a city 
 unit's, others none. A report the caller may not see answers 404.
 """
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 
 from apps.contracts.api import XLSXRenderer
 from apps.core.api import ErrorSerializer
+from apps.core.storage import private_file_response
 from apps.kpi import reports
 from apps.kpi.models import Report, ReportKind
 
@@ -107,9 +107,7 @@ class KpiReportViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], renderer_classes=[XLSXRenderer, JSONRenderer])
     def download(self, request, pk=None):
         report = self.get_object()
-        return FileResponse(
-            report.file.open("rb"), as_attachment=True, filename=report.filename, content_type=reports.XLSX
-        )
+        return private_file_response(report.file, filename=report.filename, content_type=reports.XLSX)
 
     def handle_exception(self, exc):
         # A download's errors are still ``{"code", "message"}`` JSON, not a broken file.

@@ -7,7 +7,6 @@ unit's; other users have no archive (403). A report the user may not see answers
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -16,6 +15,7 @@ from apps.accounts import policies
 from apps.core.errors import PermissionDenied
 from apps.core.pagination import page_of
 from apps.core.selectors import assessment_units
+from apps.core.storage import private_file_response
 from apps.kpi import reports
 from apps.kpi.models import ReportKind
 from apps.kpi.spreadsheets import STATUS_LABELS
@@ -93,7 +93,7 @@ def detail(request, pk):
 @login_required
 def download(request, pk):
     report = reports.report_get(actor=request.user, pk=pk)
-    return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.filename, content_type=reports.XLSX)
+    return private_file_response(report.file, filename=report.filename, content_type=reports.XLSX)
 
 
 @login_required

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDeni
 from apps.core.models import CodeList
 from apps.core.pagination import page_of
 from apps.core.selectors import code_choices
+from apps.core.storage import private_file_response
 from apps.subsidies import exports, selectors, services
 from apps.subsidies.forms import (
     AllocationsForm,
@@ -571,14 +572,7 @@ def application_file(request, pk, file_pk):
     evidence = selectors.application_files(application).filter(pk=file_pk).first()
     if evidence is None:
         raise Http404
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=evidence.name, content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(evidence.file, filename=evidence.name, content_type="application/pdf")
 
 
 # The public notice -----------------------------------------------------------------------------------

@@ -207,6 +207,20 @@ def test_archive_permissions(behind, province, city, other_city, county, enterpr
 
 
 @pytest.mark.django_db
+def test_a_report_file_is_served_privately_and_a_missing_one_is_not_found(behind, city, client_for, api_for):
+    report = reports.report_issue(kind="monthly", period_start=MARCH, unit=_unit())
+    url = reverse("kpi_reports:download", args=[report.pk])
+    download = client_for(city).get(url)
+    assert download["Cache-Control"] == "private, no-store" and download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Type"] == reports.XLSX
+    # A file lost from the storage (a restore without the media, a purge) is a 404, not a server error.
+    report.file.storage.delete(report.file.name)
+    assert client_for(city).get(url).status_code == 404
+    response = api_for(city).get(f"/api/v1/kpi/reports/{report.pk}/download/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
 def test_reissue_page_requires_a_reason(behind, province, client_for):
     report = reports.report_issue(kind="monthly", period_start=MARCH, unit=_unit())
     client = client_for(province)
