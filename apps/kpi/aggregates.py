@@ -102,12 +102,14 @@ def _lock(cursor) -> None:
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [LOCK_NAME])
 
 
-# The writing transactions (those with a transaction id) open in this database, other than our own.
-# pg_locks rather than the snapshot: a snapshot does not list transactions at or above its xmax.
+# The writing transactions (those with a transaction id) of clients open in this database, other than
+# our own. pg_locks rather than the snapshot: a snapshot does not list transactions at or above its
+# xmax. Clients only: an autovacuum worker's ANALYZE takes a transaction id to write pg_statistic, for
+# as long as it reads a table, and never writes an event.
 OPEN_WRITERS = """
     SELECT l.transactionid::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
     WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
-      AND l.pid <> pg_backend_pid()
+      AND l.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
       AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
 """
 

@@ -423,6 +423,9 @@ def test_an_open_writer_keeps_the_checkpoint_until_it_ends(p, world, monkeypatch
     finally:
         other.rollback()
         other.close()
+    # Now it settles: the short wait above was for the writer left open on purpose, and any other
+    # client's transaction of the moment (another test's thread ending) gets the production wait.
+    monkeypatch.setattr(aggregates, "SETTLE_SECONDS", 10.0)
     result = contract_facts_fill()
     assert result["settled"] is True
     assert contract_facts_state().last_event_id == max_event_id()
