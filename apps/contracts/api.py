@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -306,7 +307,9 @@ class ContractViewSet(ActionPolicyMixin, viewsets.GenericViewSet):
         return selectors.contract_list(actor=self.request.user, filters=self.request.query_params)
 
     def get_object(self):
-        return selectors.contract_get(actor=self.request.user, pk=self.kwargs["pk"])
+        if self.request.method in SAFE_METHODS:
+            return selectors.contract_get(actor=self.request.user, pk=self.kwargs["pk"])
+        return selectors.contract_for_action(actor=self.request.user, pk=self.kwargs["pk"])
 
     def _detail(self, contract, status_code=status.HTTP_200_OK):
         contract = selectors.contract_get(actor=self.request.user, pk=contract.pk)

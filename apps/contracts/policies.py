@@ -77,6 +77,18 @@ def _may_review(actor: Actor, contract: Contract | None) -> bool:
     return contract.office is not None and contract.office.organisation_id in _office_orgs(actor, Role.REGISTRAR)
 
 
+def _withdrawn_from_office(actor: Actor, queryset: QuerySet) -> QuerySet:
+    return queryset.filter(
+        status=ContractStatus.WITHDRAWN, office__organisation_id__in=_office_orgs(actor, Role.REGISTRAR)
+    )
+
+
+@rule("contract.withdrawn", scope=_withdrawn_from_office)
+def _may_learn_withdrawn(actor: Actor, contract: Contract) -> bool:
+    """Learn that a contract was withdrawn (not see it): the registrars of the office it was submitted to."""
+    return _withdrawn_from_office(actor, Contract.objects.filter(pk=contract.pk)).exists()
+
+
 def _second_reviews(actor: Actor, queryset: QuerySet) -> QuerySet:
     return queryset.filter(actor.region_q("office__organisation__region", Role.APPROVER))
 

@@ -4,9 +4,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from apps.accounts import policies
 from apps.accounts.models import Organisation
+from apps.contracts import errors
 from apps.contracts.filters import ContractFilter
 from apps.contracts.models import (
     REVIEW_STATES,
@@ -18,7 +20,7 @@ from apps.contracts.models import (
     RegistrationOffice,
 )
 from apps.core.calendar import portal_today
-from apps.core.errors import InvalidInput, NotFound
+from apps.core.errors import Conflict, InvalidInput, NotFound
 
 LIST_RELATED = ("seller_region", "buyer_region", "office__organisation")
 
@@ -60,6 +62,24 @@ def contract_get(*, actor, pk: int, action: str = "contract.view") -> Contract:
     if contract is None:
         raise NotFound()
     return contract
+
+
+def contract_for_action(*, actor, pk: int) -> Contract:
+    """The contract ``actor`` is about to act on, as contract_get finds it.
+
+    Staff never see withdrawn contracts, but a registrar who had one open when its seller withdrew it
+    is told so (Conflict, the state machine's code), not that it does not exist. Only the registrars
+    of the office it was submitted to learn that much.
+    """
+    try:
+        return contract_get(actor=actor, pk=pk)
+    except NotFound:
+        if policies.scope(actor, "contract.withdrawn", Contract.objects.filter(pk=pk)).exists():
+            raise Conflict(
+                _("The seller has withdrawn this contract; it is no longer before the office."),
+                code=errors.ILLEGAL_TRANSITION,
+            ) from None
+        raise
 
 
 def registrar_queue(*, actor, filters=None) -> QuerySet:

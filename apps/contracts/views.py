@@ -48,7 +48,7 @@ from apps.contracts.forms import (
 from apps.contracts.models import REVIEW_STATES, ContractStatus, ExportStatus
 from apps.contracts.policies import SELLER_ROLES
 from apps.core.calendar import WorkingCalendar
-from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from apps.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.models import CodeList
 from apps.core.pagination import page_of
 from apps.core.selectors import code_choices
@@ -550,7 +550,11 @@ def contract_action(request, pk, action):
     """One workflow step, posted from the detail page's forms."""
     if action not in ACTIONS:
         raise Http404
-    contract = selectors.contract_get(actor=request.user, pk=pk)
+    try:
+        contract = selectors.contract_for_action(actor=request.user, pk=pk)
+    except Conflict as error:  # withdrawn while the registrar had it open: back to the queue, told why
+        messages.error(request, str(error.message))
+        return redirect("contracts:queue")
     services.contract_action_check(request.user, action, contract)
     form_key = action
     offices = selectors.offices_for_seller(contract.seller) if action == "submit" and contract.seller else None

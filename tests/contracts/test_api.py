@@ -443,3 +443,32 @@ def test_a_list_without_filters_is_the_filtered_list_with_none_set(api_for, make
     assert plain.count() == 4
     body = api_for(registrar).get(LIST).json()
     assert [row["id"] for row in body["results"]] == list(plain.values_list("pk", flat=True))
+
+
+def test_acting_on_a_contract_its_seller_has_withdrawn(
+    api_for, make_contract, seller, registrar, office_for, make_user
+):
+    """The office's registrar is told it was withdrawn (409); nobody else learns that it exists (404)."""
+    contract = make_contract("submitted")
+    services.contract_withdraw(actor=seller, contract=contract)
+    path = f"{LIST}{contract.pk}/"
+
+    response = api_for(registrar).post(path + "accept/", {}, format="json")
+    assert response.status_code == 409, response.json()
+    assert response.json()["code"] == "illegal_transition"
+    assert "撤回" in response.json()["message"]
+    assert api_for(registrar).get(path).status_code == 404  # staff still do not see withdrawn contracts
+
+    other_office = office_for("130200")
+    stranger = make_user()
+    Membership.objects.create(user=stranger, organisation=other_office.organisation, role=Role.REGISTRAR)
+    assert api_for(stranger).post(path + "accept/", {}, format="json").status_code == 404
+    assert api_for(make_user(Role.ENTERPRISE)).post(path + "accept/", {}, format="json").status_code == 404
+
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.WITHDRAWN and contract.accepted_on is None
+
+
+def test_a_withdrawn_draft_never_submitted_stays_unknown_to_registrars(api_for, draft, seller, registrar):
+    services.contract_withdraw(actor=seller, contract=draft)
+    assert api_for(registrar).post(f"{LIST}{draft.pk}/accept/", {}, format="json").status_code == 404

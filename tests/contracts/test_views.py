@@ -549,3 +549,18 @@ def test_errors_are_shown_in_chinese_by_default(client_for, seller, today):
         expected = translation.gettext("The contract text must be a PDF file.")
     assert expected != "The contract text must be a PDF file."
     assert expected in response.content.decode()
+
+
+def test_a_registrar_accepting_a_contract_withdrawn_meanwhile_is_sent_back_to_the_queue(
+    client_for, make_contract, seller, registrar
+):
+    contract = make_contract("submitted")
+    client = client_for(registrar)
+    assert client.get(contract.get_absolute_url()).status_code == 200  # the registrar has it open
+    services.contract_withdraw(actor=seller, contract=contract)
+
+    response = client.post(reverse("contracts:action", args=[contract.pk, "accept"]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("contracts:queue")
+    assert "撤回" in str(next(iter(response.context["messages"])))
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.WITHDRAWN
