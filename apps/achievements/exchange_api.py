@@ -7,7 +7,6 @@ files with the same errors.
 
 import json
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
 from apps.core.api import ErrorSerializer, error_or_refusal
+from apps.core.downloads import download_response
 from apps.core.errors import InvalidInput
 
 EXPORT_PARAMETERS = [
@@ -91,11 +91,11 @@ class ListingsExportJsonApi(APIView):
 
         achievements, needs = _querysets(request)
         document = listings_export_json(queryset_achievements=achievements, queryset_needs=needs)
-        response = HttpResponse(
-            json.dumps(document, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
+        return download_response(
+            json.dumps(document, ensure_ascii=False, indent=1).encode(),
+            filename=_filename("json"),
+            content_type="application/json; charset=utf-8",
         )
-        response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
-        return response
 
 
 @extend_schema(
@@ -114,9 +114,7 @@ class ListingsExportXlsxApi(BinaryErrorsAsJsonMixin, APIView):
 
         achievements, needs = _querysets(request)
         content = listings_export_xlsx(queryset_achievements=achievements, queryset_needs=needs)
-        response = HttpResponse(content, content_type=XLSXRenderer.media_type)
-        response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
-        return response
+        return download_response(content, filename=_filename("xlsx"))
 
 
 @extend_schema(

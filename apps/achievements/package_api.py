@@ -35,6 +35,7 @@ from apps.achievements.models import (
 )
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
 from apps.core.api import ErrorSerializer
+from apps.core.downloads import download_response
 from apps.core.errors import InvalidInput
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -295,9 +296,7 @@ def _package_file(request, package) -> HttpResponse:
 
     public_only = not policies.may(request.user, "package.manage", package)
     content = package_workbook(package=package, public_only=public_only)
-    response = HttpResponse(content, content_type=XLSXRenderer.media_type)
-    response["Content-Disposition"] = f'attachment; filename="package-{package.pk}.xlsx"'
-    return response
+    return download_response(content, filename=f"package-{package.pk}.xlsx")
 
 
 # Serializers: the catalogue ---------------------------------------------------------------------------
@@ -550,10 +549,8 @@ class CatalogueEditionViewSet(BinaryErrorsAsJsonMixin, viewsets.GenericViewSet):
 def _edition_file(edition) -> HttpResponse:
     from apps.achievements.package_exports import catalogue_workbook
 
-    response = HttpResponse(catalogue_workbook(edition=edition), content_type=XLSXRenderer.media_type)
     name = f"catalogue-{edition.year}-v{edition.version}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download_response(catalogue_workbook(edition=edition), filename=name)
 
 
 __all__ = ["CatalogueEditionViewSet", "PackageViewSet"]

@@ -15,7 +15,6 @@ record the user may not see answers 404, an action they may not take 403 (via th
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,13 +34,13 @@ from apps.achievements.package_forms import (
     ReasonForm,
 )
 from apps.achievements.policies import PUBLIC_ACHIEVEMENT_STATES
+from apps.core.downloads import download_response
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import CodeList
 from apps.core.pagination import page_of
 
 PAGE_SIZE = 20
 SEARCH_SIZE = 20
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 P = PublicationStatus
 
 
@@ -51,12 +50,6 @@ def _page(request, queryset, size=PAGE_SIZE):
 
 def _put_error_on_form(form, error: InvalidInput) -> None:
     form.add_error(error.field if error.field in form.fields else None, str(error.message))
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _labels() -> dict:
@@ -126,7 +119,9 @@ def package_export(request, pk):
 
     package = packages.package_get(actor=request.user, pk=pk)
     manages = policies.may(request.user, "package.manage", package)
-    return _xlsx(package_workbook(package=package, public_only=not manages), f"package-{package.pk}.xlsx")
+    return download_response(
+        package_workbook(package=package, public_only=not manages), filename=f"package-{package.pk}.xlsx"
+    )
 
 
 # Packages: management ---------------------------------------------------------------------------------
@@ -354,7 +349,9 @@ def edition_export(request, pk):
     from apps.achievements.package_exports import catalogue_workbook
 
     edition = packages.catalogue_edition_get(actor=request.user, pk=pk)
-    return _xlsx(catalogue_workbook(edition=edition), f"catalogue-{edition.year}-v{edition.version}.xlsx")
+    return download_response(
+        catalogue_workbook(edition=edition), filename=f"catalogue-{edition.year}-v{edition.version}.xlsx"
+    )
 
 
 # The catalogue: management -----------------------------------------------------------------------------

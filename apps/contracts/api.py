@@ -4,7 +4,6 @@ Serializers only parse and present; every write goes through ``apps.contracts.se
 API, the pages and the importer refuse the same things with the same error codes.
 """
 
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -36,6 +35,7 @@ from apps.contracts.models import (
     RegistrationOffice,
 )
 from apps.core.api import ErrorSerializer
+from apps.core.downloads import XLSX, download_response
 from apps.core.errors import InvalidInput, NotFound
 
 # Serializers -----------------------------------------------------------------------------------
@@ -601,7 +601,7 @@ class TaxReliefRowSerializer(serializers.Serializer):
 
 
 class XLSXRenderer(BaseRenderer):
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media_type = XLSX
     format = "xlsx"
     charset = None
     render_style = "binary"
@@ -635,7 +635,5 @@ class TaxReliefApi(BinaryErrorsAsJsonMixin, APIView):
             raise InvalidInput(_("Give the year as a number, e.g. ?year=2026."), field="year") from None
         rows = tax_relief_rows(actor=request.user, year=year, seller_id=seller)
         if request.accepted_renderer.format == "xlsx":
-            response = HttpResponse(tax_relief_workbook(rows=rows, year=year), content_type=XLSXRenderer.media_type)
-            response["Content-Disposition"] = f'attachment; filename="tax-relief-{year}.xlsx"'
-            return response
+            return download_response(tax_relief_workbook(rows=rows, year=year), filename=f"tax-relief-{year}.xlsx")
         return Response(TaxReliefRowSerializer(rows, many=True).data)

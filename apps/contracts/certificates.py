@@ -17,7 +17,6 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -33,6 +32,7 @@ from reportlab.platypus.flowables import HRFlowable
 
 from apps.contracts import errors
 from apps.contracts.models import VERIFICATION_ALPHABET, VERIFICATION_LENGTH, Contract, ContractStatus
+from apps.core.downloads import download_response
 from apps.core.errors import Conflict
 from apps.core.models import Code, CodeList
 from apps.core.money import money_format
@@ -334,8 +334,7 @@ def certificate_filename(contract: Contract) -> str:
 
 def certificate_response(contract: Contract) -> HttpResponse:
     """The certificate as a download. The caller has already checked that the user may view the contract."""
-    response = HttpResponse(certificate_pdf(contract=contract), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, certificate_filename(contract))
-    # It states confidential values: no shared cache keeps a copy.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # It states confidential values: no shared cache keeps a copy (download_response says so).
+    return download_response(
+        certificate_pdf(contract=contract), filename=certificate_filename(contract), content_type="application/pdf"
+    )

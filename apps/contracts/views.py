@@ -8,7 +8,7 @@ user may not take answers 403 (``PermissionDenied`` from the service), both via 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +48,7 @@ from apps.contracts.forms import (
 from apps.contracts.models import REVIEW_STATES, ContractStatus, ExportStatus
 from apps.contracts.policies import SELLER_ROLES
 from apps.core.calendar import WorkingCalendar
+from apps.core.downloads import XLSX, download_response
 from apps.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.models import CodeList
 from apps.core.pagination import page_of
@@ -659,12 +660,7 @@ def contract_statistics(request):
     regions = statistics.statistics_regions_for(request.user)
     rows = aggregates.fact_unit_summary(year=year, regions=regions)
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            unit_summary_workbook(rows=rows, year=year),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="contracts-by-unit-{year}.xlsx"'
-        return response
+        return download_response(unit_summary_workbook(rows=rows, year=year), filename=f"contracts-by-unit-{year}.xlsx")
     scope = {"year": year, "units": regions, "regions": regions}
     breakdowns = []
     for group_by, label in (
@@ -752,11 +748,11 @@ def contract_import_report(request, pk):
     job = selectors.import_get(actor=request.user, pk=pk)
     if not job.errors:
         raise NotFound()
-    response = HttpResponse(
-        import_error_report_csv(job.errors).encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+    return download_response(
+        import_error_report_csv(job.errors).encode("utf-8-sig"),
+        filename=f"import-{job.pk}-errors.csv",
+        content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response
 
 
 # Downloads of search results, written in the background ------------------------------------------------
@@ -821,7 +817,7 @@ def contract_export_download(request, pk):
     return private_file_response(
         export.file,
         filename=export.filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
 
 

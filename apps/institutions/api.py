@@ -5,7 +5,6 @@ API, the pages and the importer refuse the same things with the same error codes
 selectors' scoped querysets, narrowed by ``apps.institutions.filters.InstitutionFilter``.
 """
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +28,7 @@ from apps.accounts.models import Organisation
 from apps.accounts.policies import actor_for
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
 from apps.core.api import ErrorSerializer
+from apps.core.downloads import download_response
 from apps.core.errors import InvalidInput, NotFound
 from apps.institutions import policies as institution_policies
 from apps.institutions import selectors, services
@@ -345,6 +345,4 @@ class InstitutionExportApi(BinaryErrorsAsJsonMixin, APIView):
         from apps.institutions.exports import institutions_workbook
 
         content = institutions_workbook(institutions=_filtered(request))
-        response = HttpResponse(content, content_type=XLSXRenderer.media_type)
-        response["Content-Disposition"] = f'attachment; filename="institutions-{timezone.localdate():%Y%m%d}.xlsx"'
-        return response
+        return download_response(content, filename=f"institutions-{timezone.localdate():%Y%m%d}.xlsx")

@@ -4,7 +4,6 @@ Both call the same functions as the management command (``apps.institutions.brok
 ``apps.institutions.broker_exports``), so the API refuses the same files with the same errors.
 """
 
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from apps.accounts.permissions import ActionPolicyMixin
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
 from apps.core.api import ErrorSerializer, error_or_refusal
+from apps.core.downloads import download_response
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer}
 
@@ -60,9 +60,7 @@ class BrokerExportApi(BinaryErrorsAsJsonMixin, APIView):
         from apps.institutions.broker_exports import brokers_for_export, brokers_workbook
 
         content = brokers_workbook(brokers=brokers_for_export(actor=request.user))
-        response = HttpResponse(content, content_type=XLSXRenderer.media_type)
-        response["Content-Disposition"] = f'attachment; filename="brokers-{timezone.localdate():%Y%m%d}.xlsx"'
-        return response
+        return download_response(content, filename=f"brokers-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @extend_schema(

@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +28,7 @@ from django.utils.translation import gettext_noop
 from apps.accounts import policies
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
 from apps.core import xlsx
+from apps.core.downloads import download_response
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.pagination import page_of
 from apps.institutions import selectors, services
@@ -318,12 +318,9 @@ def evaluation_ranking(request):
     year, kind = values["year"], values.get("kind")
     evaluations = _evaluations_ranked(request.user, year=year, kind=kind)
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            _ranking_workbook(evaluations=evaluations, year=year),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return download_response(
+            _ranking_workbook(evaluations=evaluations, year=year), filename=f"institution-evaluation-{year}.xlsx"
         )
-        response["Content-Disposition"] = f'attachment; filename="institution-evaluation-{year}.xlsx"'
-        return response
     download = request.GET.copy()
     download["format"] = "xlsx"
     download["year"] = year

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts import policies
 from apps.accounts.models import Membership, Role
+from apps.core.downloads import XLSX
 from apps.core.errors import InvalidInput, NotFound
 from apps.core.models import Notification
 from apps.core.notifications import notify
@@ -33,7 +34,6 @@ from apps.kpi import actuals, exports
 from apps.kpi.models import IndicatorUnit, Report, ReportKind
 from apps.kpi.spreadsheets import STATUS_LABELS
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOTIFICATION_REPORT = "kpi_report"
 NOTIFICATION_BEHIND = "kpi_behind"  # + ":<YYYYMM>:<indicator>": one alert per indicator and month
 

@@ -5,7 +5,6 @@ errors: 400 ``return_rejected`` with ``errors`` [{sheet, row, column, message}],
 A unit the caller may not see answers 404.
 """
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.contracts.api import BinaryErrorsAsJsonMixin, XLSXRenderer
 from apps.core.api import ErrorSerializer, error_or_refusal
+from apps.core.downloads import download_response
 from apps.core.errors import PermissionDenied
 from apps.kpi import selectors, services, spreadsheets
 
@@ -61,10 +61,7 @@ class KpiSheetDownloadApi(BinaryErrorsAsJsonMixin, APIView):
         region = selectors.unit_visible_get(actor=request.user, code=unit)
         year = spreadsheets.spreadsheet_year_check(year)
         content = spreadsheets.assessment_workbook(unit=region, year=year)
-        response = HttpResponse(content, content_type=XLSXRenderer.media_type)
-        filename = spreadsheets.assessment_workbook_filename(unit=region, year=year)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return download_response(content, filename=spreadsheets.assessment_workbook_filename(unit=region, year=year))
 
 
 @extend_schema(

@@ -10,17 +10,16 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from apps.core.downloads import download_response
 from apps.core.errors import InvalidInput, PermissionDenied
 from apps.kpi import selectors, services, spreadsheets
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEARS_OFFERED = 6
 
 
@@ -55,10 +54,7 @@ def download(request, unit, year):
     unit = selectors.unit_visible_get(actor=request.user, code=unit)
     year = spreadsheets.spreadsheet_year_check(year)
     content = spreadsheets.assessment_workbook(unit=unit, year=year)
-    response = HttpResponse(content, content_type=XLSX)
-    filename = spreadsheets.assessment_workbook_filename(unit=unit, year=year)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download_response(content, filename=spreadsheets.assessment_workbook_filename(unit=unit, year=year))
 
 
 @login_required

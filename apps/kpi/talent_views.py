@@ -3,7 +3,6 @@
 import io
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,11 +10,11 @@ from openpyxl import Workbook
 
 from apps.accounts import policies
 from apps.core import xlsx
+from apps.core.downloads import download_response
 from apps.core.errors import InvalidInput, PermissionDenied
 from apps.core.selectors import assessment_units
 from apps.kpi import selectors, talent
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANNEL_LABELS = {
     "full_senior": gettext_lazy("Full-senior title"),
     "associate_senior": gettext_lazy("Associate-senior title"),
@@ -86,9 +85,7 @@ def report(request):
         row["unit_label"] = labels.get(row["unit"], row["unit"] or "")
         row["channel_label"] = CHANNEL_LABELS[row["channel"]]
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(_workbook(rows, labels), content_type=XLSX)
-        response["Content-Disposition"] = 'attachment; filename="talent-green-channel.xlsx"'
-        return response
+        return download_response(_workbook(rows, labels), filename="talent-green-channel.xlsx")
     return render(
         request,
         "kpi/talent.html",

@@ -18,7 +18,6 @@ ranking table as its table view.
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts import policies
 from apps.accounts.policies import may
+from apps.core.downloads import download_response
 from apps.core.errors import PermissionDenied
 from apps.core.models import Region
 from apps.core.selectors import assessment_units
@@ -34,7 +34,6 @@ from apps.kpi.aggregates import contract_facts_state, fact_totals
 from apps.kpi.forms import DashboardFilterForm
 from apps.kpi.models import IndicatorUnit, Side, Target, TargetSet, TargetSetStatus
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The trend column: this year and the four before it.
 TREND_YEARS = 5
 STATUS_LABELS = {
@@ -194,12 +193,6 @@ def _series_chart(series: list[dict], year: int) -> dict:
     }
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _wants_xlsx(request) -> bool:
     return request.GET.get("format") == "xlsx"
 
@@ -226,9 +219,9 @@ def dashboard(request):
     rows, years = _progress_rows(year=year, unit=None, today=today)
     title = _("Hebei Province")
     if _wants_xlsx(request):
-        return _xlsx(
+        return download_response(
             exports.progress_workbook(title=title, year=year, rows=rows, years=years),
-            f"kpi-province-{year}.xlsx",
+            filename=f"kpi-province-{year}.xlsx",
         )
     return render(
         request,
@@ -258,9 +251,9 @@ def unit_ranking(request):
     indicator = next(i for i in indicators if i.code == form.indicator_value)
     rows = _ranking_rows(indicator=indicator, year=year, units=units, today=today)
     if _wants_xlsx(request):
-        return _xlsx(
+        return download_response(
             exports.ranking_workbook(indicator=indicator, year=year, rows=rows),
-            f"kpi-units-{indicator.code}-{year}.xlsx",
+            filename=f"kpi-units-{indicator.code}-{year}.xlsx",
         )
     scale = 10_000 if indicator.unit == IndicatorUnit.YUAN else 1
     chart = {
@@ -297,11 +290,11 @@ def unit_detail(request, code):
     counties = _county_rows(unit=unit, year=year)
     series = _series(year=year, period=period, scope={"units": [unit.code]})
     if _wants_xlsx(request):
-        return _xlsx(
+        return download_response(
             exports.area_workbook(
                 title=unit.label, year=year, rows=rows, years=years, counties=counties, series=series
             ),
-            f"kpi-{unit.code}-{year}.xlsx",
+            filename=f"kpi-{unit.code}-{year}.xlsx",
         )
     return render(
         request,
@@ -331,9 +324,9 @@ def county_detail(request, code):
     rows, years = _progress_rows(year=year, unit=county, today=today)
     series = _series(year=year, period=period, scope={"regions": [county.code]})
     if _wants_xlsx(request):
-        return _xlsx(
+        return download_response(
             exports.area_workbook(title=county.label, year=year, rows=rows, years=years, counties=None, series=series),
-            f"kpi-{county.code}-{year}.xlsx",
+            filename=f"kpi-{county.code}-{year}.xlsx",
         )
     return render(
         request,

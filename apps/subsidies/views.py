@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from apps.accounts import selectors as account_selectors
 from apps.accounts.models import OrganisationKind
 from apps.accounts.policies import REGION_OVERSIGHT_ROLES, may
 from apps.contracts import selectors as contract_selectors
+from apps.core.downloads import download_response
 from apps.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from apps.core.models import CodeList
 from apps.core.pagination import page_of
@@ -806,9 +807,7 @@ def programme_export(request, pk):
         raise PermissionDenied()
     programme = selectors.programme_get(actor=request.user, pk=pk)
     applications = selectors.application_list(actor=request.user, filters={"programme": programme.pk})
-    response = HttpResponse(
+    return download_response(
         exports.applications_workbook(programme=programme, applications=applications),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=f"subsidies-{programme.pk}.xlsx",
     )
-    response["Content-Disposition"] = f'attachment; filename="subsidies-{programme.pk}.xlsx"'
-    return response

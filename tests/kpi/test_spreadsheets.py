@@ -247,6 +247,8 @@ class TestPermissions:
         assert response.status_code == status
         if status == 200:
             assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+            assert response["Content-Disposition"] == f'attachment; filename="assessment-{code}-{YEAR}.xlsx"'
+            assert response["Cache-Control"] == "private, no-store"  # a unit's figures: no shared cache keeps them
             assert open_book(response.content).sheetnames == list(SHEETS)
 
     def test_anonymous_is_sent_to_log_in(self, client):
