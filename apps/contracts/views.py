@@ -737,7 +737,13 @@ def contract_import_job(request, pk):
     """An import's progress and outcome; while it runs, htmx asks again every two seconds."""
     job = selectors.import_get(actor=request.user, pk=pk)
     template = "contracts/_import_status.html" if request.htmx else "contracts/import_job.html"
-    return render(request, template, {"job": job, "errors": job.errors[:500]})
+    context = {"job": job, "errors": job.errors[:500], "announce": _status_changed(request, job.status)}
+    return render(request, template, context)
+
+
+def _status_changed(request, status: str) -> bool:
+    """Whether a progress poll finds another status than the page shows (then it is read out, once)."""
+    return bool(request.htmx) and request.GET.get("shown") != status
 
 
 @login_required
@@ -791,7 +797,12 @@ def contract_export_detail(request, pk):
     """An export's progress and its file; while it is written, htmx asks again every two seconds."""
     export = selectors.export_get(actor=request.user, pk=pk)
     template = "contracts/_export_status.html" if request.htmx else "contracts/export.html"
-    return render(request, template, {"export": export, "filters": _export_filter_labels(export.filters)})
+    context = {
+        "export": export,
+        "filters": _export_filter_labels(export.filters),
+        "announce": _status_changed(request, export.status),
+    }
+    return render(request, template, context)
 
 
 def _export_filter_labels(filters: dict) -> list[tuple[str, str]]:

@@ -28,6 +28,9 @@ def test_a_city_official_downloads_search_results_written_in_the_background(jour
     link = page.locator("#export-status a[href$='/download/']")
     link.wait_for(timeout=10_000)  # the page asked again by itself (htmx, every 2 s)
     assert page.locator("#export-status [role=progressbar]").count() == 0
+    # What a screen reader hears: the new status, once, in the page's live region (the box is not live).
+    announced = page.locator("#export-announce[role=status]").inner_text().strip()
+    assert announced and announced in page.locator("#export-status p").first.inner_text()
     journey.screenshot("ready")
 
     with page.expect_download() as started:

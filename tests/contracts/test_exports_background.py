@@ -208,17 +208,26 @@ def test_the_page_polls_with_a_progress_bar_until_the_file_is_ready(
     url = reverse("contracts:export", args=[export.pk])
     page = client.get(url).content.decode()
     assert 'hx-trigger="every 2s"' in page and "export-progress-0" in page
+    assert f'hx-get="{url}?shown=queued"' in page
+    assert '<div id="export-announce" class="visually-hidden" role="status"' in page  # empty until a change
     assert "Status: Registered" in page  # the filters, codes shown by their labels
     ContractExport.objects.filter(pk=export.pk).update(status="running", rows_total=200, rows_done=50)
-    partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert partial.startswith('<div id="export-status"') and 'aria-live="polite"' in partial
+    partial = client.get(url, {"shown": "queued"}, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.startswith('<div id="export-status"') and f'hx-get="{url}?shown=running"' in partial
     assert 'role="progressbar"' in partial and 'aria-valuenow="25"' in partial
     assert 'aria-valuemin="0"' in partial and 'aria-valuemax="100"' in partial and "export-progress-25" in partial
     assert "50 of 200" in partial
+    # The new status is read out once, in the page's live region (out of band); the box itself is not live.
+    announce = partial.split('<div id="export-announce" hx-swap-oob="innerHTML">')[1]
+    assert announce.startswith("50 of 200 contracts written.")
+    assert "aria-live" not in partial and "aria-busy" not in partial
+    again = client.get(url, {"shown": "running"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "50 of 200" in again and "export-announce" not in again  # same status: nothing read out again
     contract_export_run(export_id=export.pk)
-    done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    done = client.get(url, {"shown": "running"}, HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 2s"' not in done and 'role="progressbar"' not in done
     assert reverse("contracts:export_download", args=[export.pk]) in done
+    assert '<div id="export-announce" hx-swap-oob="innerHTML">3 contracts written.' in done
     listing = client.get(reverse("contracts:exports")).content.decode()
     assert url in listing and export.filename in listing
 

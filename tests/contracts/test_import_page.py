@@ -70,8 +70,14 @@ def test_a_running_import_page_polls(client_for, make_user, django_capture_on_co
     job = ContractImport.objects.get()
     page = client.get(reverse("contracts:import_job", args=[job.pk]))
     assert 'hx-trigger="every 2s"' in page.content.decode()
-    partial = client.get(reverse("contracts:import_job", args=[job.pk]), HTTP_HX_REQUEST="true")
-    assert partial.content.decode().startswith('<div id="import-status"')
+    assert '<div id="import-announce" class="visually-hidden" role="status"' in page.content.decode()
+    url = reverse("contracts:import_job", args=[job.pk])
+    partial = client.get(url, {"shown": "queued"}, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.startswith('<div id="import-status"') and "import-announce" not in partial
+    ContractImport.objects.filter(pk=job.pk).update(status="running")
+    running = client.get(url, {"shown": "queued"}, HTTP_HX_REQUEST="true").content.decode()
+    assert f'hx-get="{url}?shown=running"' in running
+    assert '<div id="import-announce" hx-swap-oob="innerHTML">' in running  # the change is read out once
 
 
 def test_a_job_runs_once_even_if_the_message_comes_twice(make_user, django_capture_on_commit_callbacks, client_for):
