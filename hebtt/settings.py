@@ -180,6 +180,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["hebtt.formats"]  # zh_Hans: thousands separated as in the statistics
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

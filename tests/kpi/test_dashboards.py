@@ -262,7 +262,7 @@ class TestFigures:
         h1 = h1[: h1.find("</tr>")]
         assert 'data-status="red"' in h1  # 30 % of the target, past year: red, with its text
         assert str(response.context["rows"][0]["status_label"]) in h1
-        assert "500000.00" in h1 and "150000.00" in h1 and "30.00" in h1 and "-9.09" in h1
+        assert "500,000.00" in h1 and "150,000.00" in h1 and "30.00" in h1 and "-9.09" in h1
         assert 'id="facts-as-of"' in html and "2025-12-31" in html
 
     def test_ranking_equals_each_units_progress(self, client_for, province, facts):

@@ -300,3 +300,13 @@ def test_archive_filters_paginates_and_its_queries_do_not_grow(province, city, c
     assert [u.code for u in page.context["units"]] == [UNIT]
     assert page.context["unit"] == ""
     assert {r.unit_id for r in page.context["page"].object_list} == {UNIT}
+
+
+@pytest.mark.django_db
+def test_the_report_page_shows_its_figures_grouped(province, client_for):
+    target_set = TargetSet.objects.create(indicator_id="T1-1", year=YEAR, status="approved", province_value=9_000_000)
+    Target.objects.create(target_set=target_set, unit_id=UNIT, value=1_234_567)
+    report = reports.report_issue(kind="monthly", period_start=MARCH, unit=_unit())
+    page = client_for(province).get(reverse("kpi_reports:detail", args=[report.pk])).content.decode()
+    assert _row(report)["target"] == "1234567.00"  # the frozen figure, as JSON keeps it
+    assert '<td class="text-end font-monospace">1,234,567.00</td>' in page  # as the dashboard shows it
