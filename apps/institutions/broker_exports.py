@@ -22,7 +22,7 @@ from apps.institutions import selectors
 COLUMNS = (
     # (msgid, width); the first ten and the last are the import's columns (broker_imports.EXPORT_LABELS)
     (gettext_noop("Certificate number"), 22),
-    (gettext_noop("Name"), 12),
+    (gettext_noop("Full name"), 12),  # a person's: 姓名, not 名称
     (gettext_noop("Broker role"), 14),
     (gettext_noop("Professional title"), 10),
     (gettext_noop("Certified on"), 12),

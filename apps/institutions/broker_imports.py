@@ -61,7 +61,8 @@ COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 # The header labels of the exported workbook, so that it reads back (msgid -> column).
 EXPORT_LABELS = {
     "Certificate number": "certificate_number",
-    "Name": "name",
+    "Full name": "name",
+    "Name": "name",  # the header of files exported before 2026-11
     "Broker role": "role",
     "Professional title": "title",
     "Certified on": "certified_on",

@@ -297,6 +297,7 @@ def test_the_workbook_opens_with_a_bilingual_header_and_one_row_per_broker(regis
     assert len(rows) == 1 + 3
     assert len(rows[0]) == len(COLUMNS)
     assert rows[0][0] == "证书编号\nCertificate number"
+    assert rows[0][1] == "姓名\nFull name"  # a person's name, not an organisation's (名称)
     by_number = {r[0]: r for r in rows[1:]}
     li = by_number["JJR-1"]
     assert (li[1], li[3], li[5], li[6], li[7], li[12]) == (
@@ -312,6 +313,15 @@ def test_an_exported_file_reimported_changes_nothing(registered, province):
     result = run(province, content, filename="export.xlsx")
     assert (result.created, result.updated, result.unchanged, result.rows) == (0, 0, 3, 3)
     assert snapshot() == before
+
+
+def test_a_file_exported_under_the_old_name_header_still_reads_back(registered, province):
+    workbook = load_workbook(io.BytesIO(brokers_workbook(brokers=brokers_for_export(actor=province))))
+    workbook.worksheets[0].cell(row=1, column=2, value="名称\nName")  # the header before "姓名\nFull name"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = run(province, buffer.getvalue(), filename="export.xlsx")
+    assert (result.created, result.updated, result.unchanged, result.rows) == (0, 0, 3, 3)
 
 
 def test_an_exported_file_enters_the_same_brokers_where_they_are_unknown(registered, province):
