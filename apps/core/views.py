@@ -1,5 +1,9 @@
-from django.http import JsonResponse
+import sys
+
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -51,7 +55,45 @@ def error_403(request, exception):
     return render(request, "403.html", status=403)
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "service_unavailable"
+    default_detail = _("The portal cannot reach its database for a moment. Please try again in a minute.")
+
+
+RETRY_AFTER = 30  # seconds: PostgreSQL restarting or failing over
+
+
+def database_unreachable(error) -> bool:
+    """Whether ``error`` is a lost or refused connection to PostgreSQL, or PostgreSQL shutting down or starting
+    up: nothing the request did, and over when the server is back. A query's own failure (a deadlock, a
+    timeout, a constraint) is not."""
+    from django.db import InterfaceError, OperationalError, connection
+
+    driver = connection.Database  # psycopg2, whose errors Django's wrap (as __cause__)
+    cause = error.__cause__ if isinstance(error, OperationalError | InterfaceError) else None
+    if isinstance(cause, driver.InterfaceError):
+        return True  # a connection already closed
+    if not isinstance(cause, driver.OperationalError):
+        return False
+    code = cause.pgcode or ""
+    # Refused or cut connections carry no SQLSTATE; 08: connection exceptions; 57P: shutdown, starting up.
+    return (type(cause) is driver.OperationalError and not code) or code.startswith(("08", "57P"))
+
+
 def error_500(request):
+    if database_unreachable(sys.exc_info()[1]):
+        return _unavailable(request)
     if api.is_api_request(request):
         return api.error_json(exceptions.APIException())
     return render(request, "500.html", status=500)
+
+
+def _unavailable(request):
+    """503 with Retry-After, written without the database: no context processor, no session, no user."""
+    if api.is_api_request(request):
+        response = api.error_json(ServiceUnavailable())
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

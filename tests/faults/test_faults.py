@@ -247,6 +247,21 @@ def test_requests_recover_after_postgresql_restarts(tmp_path, redis_server, proc
         # So does the worker, with its connection of before the restart.
         import_run(client, worker)
         assert worker.process.poll() is None
+
+        # While PostgreSQL is down, pages and the API say so (503 with Retry-After, each in its format)
+        # instead of a server error, and answer again as soon as it is back.
+        postgres.halt()
+        try:
+            page = browser.get(web.base + "/kpi/", timeout=30)
+            assert page.status_code == 503 and page.headers["Retry-After"] == "30", page.text[:500]
+            assert "暂时无法使用" in page.text and "Briefly unavailable" in page.text
+            answer = client.get("/api/v1/me/")
+            assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+            assert answer.json()["code"] == "service_unavailable" and answer.json()["message"]
+        finally:
+            postgres.resume()
+        assert client.get("/api/v1/me/").json()["username"] == official.username
+        assert browser.get(web.base + "/kpi/", timeout=30).status_code == 200
     finally:
         for process in processes:
             process.stop()
