@@ -2,9 +2,9 @@
 whose technology need it answers, which expresses interest; the university sees the interest.
 
 The push runs as it does in production: approving queues ``listing_push_task`` through the outbox,
-and a worker runs it. Here the broker is a list (``Broker``): what the outbox hands to Celery is
-kept, and the test, between the browser steps, runs it as a worker would (the task by its name,
-with the arguments the outbox sent, ``Task.apply``), against the live server's database.
+which hands it to Redis, and a real Celery worker (tests/test_celery.py's ``worker``) runs it against
+the live server's database. ``Sent`` only keeps the handles of what the outbox sent, so that the test
+waits for each push and reads what it returned.
 """
 
 import pytest
@@ -15,8 +15,9 @@ from apps.achievements.models import Achievement, AchievementStatus, Deal, DealS
 from apps.achievements.services import NeedInput
 from apps.core.models import Notification, OutboxTask
 from hebtt.celery import app
+from tests.test_celery import worker  # noqa: F401 - the real worker fixture
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 PUSH_TASK = "apps.achievements.tasks.listing_push_task"
 TITLE = "基于深度学习的电路板焊点缺陷视觉检测系统"
@@ -24,31 +25,31 @@ NEED_TITLE = "印制电路板焊点缺陷自动检测技术需求"
 MESSAGE = "我司SMT产线希望试用贵校的焊点检测系统，请告知许可条件和现场测试安排。"
 
 
-class Broker:
-    """Stands in for Redis: keeps the tasks the outbox sends, and runs them when told, as a worker."""
+class Sent:
+    """What the outbox sent to the broker (the real one), with the handles to wait for each task."""
 
-    def __init__(self):
-        self.sent: list[tuple[str, list]] = []
+    def __init__(self, send_task):
+        self.send_task = send_task
+        self.results: list[tuple[str, list, object]] = []
 
-    def send_task(self, name, args=(), **options):
-        self.sent.append((name, list(args)))
+    def __call__(self, name, args=(), **options):
+        result = self.send_task(name, args=args, **options)
+        self.results.append((name, list(args), result))
+        return result
 
-    def work(self) -> list[tuple[str, list, object]]:
-        """Run every task sent so far, oldest first; each must succeed."""
-        done = []
-        while self.sent:
-            name, args = self.sent.pop(0)
-            result = app.tasks[name].apply(args=args)
-            assert result.successful(), (name, args, result.traceback)
-            done.append((name, args, result.result))
+    def done(self, timeout=90) -> list[tuple[str, list, object]]:
+        """Wait for every task sent so far, oldest first, to end on the worker; each must succeed."""
+        done = [(name, args, result.get(timeout=timeout)) for name, args, result in self.results]
+        self.results.clear()
         return done
 
 
 @pytest.fixture
-def broker(monkeypatch):
-    broker = Broker()
-    monkeypatch.setattr(app, "send_task", broker.send_task)  # the live server runs in this process
-    return broker
+def sent(monkeypatch, worker):  # noqa: F811
+    app.control.purge()  # nothing another test left in the queue reaches this worker
+    sent = Sent(app.send_task)
+    monkeypatch.setattr(app, "send_task", sent)  # the live server runs in this process
+    return sent
 
 
 def published_need(*, title: str) -> Need:
@@ -75,12 +76,12 @@ def published_need(*, title: str) -> Need:
 
 
 def test_a_published_achievement_is_pushed_to_the_matching_enterprise_which_expresses_interest(
-    journey, demo_world, broker
+    journey, demo_world, sent
 ):
     page = journey.page
     need = published_need(title=NEED_TITLE)
-    # The need's own push, as the worker would run it: no achievement yet shares its subject.
-    [(name, args, result)] = broker.work()
+    # The need's own push, run by the worker: no achievement yet shares its subject.
+    [(name, args, result)] = sent.done()
     assert (name, args, result["pushed"]) == (PUSH_TASK, ["need", need.pk], 0)
     enterprise_users = list(User.objects.filter(username__in=["demo_enterprise", "demo_enterprise_reviewer"]))
     assert not Notification.objects.filter(user__in=enterprise_users, kind="match", title__contains=NEED_TITLE).exists()
@@ -115,7 +116,7 @@ def test_a_published_achievement_is_pushed_to_the_matching_enterprise_which_expr
     assert page.locator(".listing-status.status-pending").count() == 1
     assert page.locator("#action-approve").count() == 0, "the author may not approve what they wrote"
     journey.screenshot("university-submitted")
-    assert broker.sent == []  # nothing is pushed before the unit's review
+    assert sent.results == []  # nothing is pushed before the unit's review
     journey.log_out()
 
     # A colleague reviews it from the queue and publishes it.
@@ -135,7 +136,7 @@ def test_a_published_achievement_is_pushed_to_the_matching_enterprise_which_expr
 
     # The worker takes the push the approval queued: the need is matched and its enterprise told.
     assert not OutboxTask.objects.exists(), "the outbox handed the push to the broker"
-    [(name, args, result)] = broker.work()
+    [(name, args, result)] = sent.done()
     assert (name, args) == (PUSH_TASK, ["achievement", achievement.pk])
     assert result["pushed"] >= 1
 
