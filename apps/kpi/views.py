@@ -124,6 +124,7 @@ def _progress_rows(*, year: int, unit, today) -> tuple[list[dict], list[int]]:
         values[(row["code"], year - 1)] = row["previous_actual"]
         row["trend"] = [(y, values.get((row["code"], y))) for y in years]
         row["spark"] = _sparkline([v for _y, v in row["trend"]])
+        row["trend_known"] = any(v is not None for _y, v in row["trend"])  # else one dash, not "2022: —; …"
         row["status_label"] = STATUS_LABELS[row["status"]]
         row["status_class"] = STATUS_CLASSES[row["status"]]
         row["measure_label"] = IndicatorUnit(row["measure"]).label

@@ -262,6 +262,10 @@ class TestFigures:
         h1 = h1[: h1.find("</tr>")]
         assert 'data-status="red"' in h1  # 30 % of the target, past year: red, with its text
         assert str(response.context["rows"][0]["status_label"]) in h1
+        # An indicator with no figure in any year: one dash, not "2021: —; 2022: —; …".
+        empty = next(code for code, row in rows.items() if all(value is None for _y, value in row["trend"]))
+        cell = html[html.find(f'data-code="{empty}"') :]
+        assert f"{YEAR}: —" not in cell[: cell.find("</tr>")] and f"{YEAR}: " in h1
         assert "500,000.00" in h1 and "150,000.00" in h1 and "30.00" in h1 and "-9.09" in h1
         assert 'id="facts-as-of"' in html and "2025-12-31" in html
 
