@@ -251,7 +251,9 @@ class ObjectionResolveForm(forms.Form):
     upheld = forms.TypedChoiceField(
         label=_("Decision"),
         coerce=lambda value: value == "1",
-        choices=[("0", _("Dismiss the objection")), ("1", _("Uphold the objection"))],
+        # No decision chosen for the official: an objection is dismissed or upheld on purpose.
+        choices=[*BLANK, ("0", _("Dismiss the objection")), ("1", _("Uphold the objection"))],
+        error_messages={"required": _("Choose whether the objection is dismissed or upheld.")},
     )
     resolution = forms.CharField(
         label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False

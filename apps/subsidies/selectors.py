@@ -101,6 +101,11 @@ def public_notice(*, filters=None) -> QuerySet:
     return _filtered(queryset, filters).order_by("notice_until", "pk")
 
 
+def is_in_public_notice(application: Application) -> bool:
+    """Whether the public notice pages show ``application`` (public_notice's rule, for one application)."""
+    return application.status == S.IN_NOTICE and application.notice_until >= timezone.localdate()
+
+
 def budget_overview(*, programme: Programme) -> dict:
     """The programme's ledger and each unit's: allocation, committed, paid, remaining."""
     allocations = {a.unit_id: a for a in Allocation.objects.filter(programme=programme)}

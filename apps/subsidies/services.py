@@ -31,7 +31,7 @@ from apps.contracts.models import Contract, ContractStatus
 from apps.core.calendar import WorkingCalendar
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import Code, CodeList, Region
-from apps.core.money import money_parse
+from apps.core.money import money_format, money_parse
 from apps.core.validators import normalise_patent_number, validate_patent_number
 from apps.subsidies.models import (
     COMMITTED_STATES,
@@ -907,7 +907,7 @@ def payment_record(*, actor, application: Application, amount, paid_on: date, re
         if locked.paid_amount + amount > locked.award_amount:
             raise InvalidInput(
                 _("Only %(left)s yuan of the award remains to be paid.")
-                % {"left": locked.award_amount - locked.paid_amount},
+                % {"left": money_format(locked.award_amount - locked.paid_amount)},
                 code=BUDGET_EXCEEDED,
                 field="amount",
             )
@@ -918,10 +918,13 @@ def payment_record(*, actor, application: Application, amount, paid_on: date, re
         )
         locked.paid_amount += amount
         update_fields = ["paid_amount", "updated_at"]
-        _step(locked, "payment", actor=actor, note=f"{amount} {reference}")
+        note = f"{money_format(amount)} {reference}"
+        _step(locked, "payment", actor=actor, note=note)
         if locked.paid_amount == locked.award_amount:
-            locked.status = S.CLOSED
-            update_fields.append("status")
+            # Closed by being paid: the award's note is no reason for the closing (a closing by hand gives one).
+            locked.status, locked.status_note = S.CLOSED, ""
+            update_fields += ["status", "status_note"]
             _step(locked, "close", actor=actor, from_status=S.AWARDED, to_status=S.CLOSED)
         locked.save(update_fields=update_fields)
+        _notify_applicant(locked, "payment", note)
     return payment

@@ -451,7 +451,8 @@ def _render_detail(request, application, *, bound=None, resolve_bound=None, evid
         if application.status in (S.AWARDED, S.CLOSED)
         else [],
         "may_edit": may_edit,
-        "in_notice": application.status == S.IN_NOTICE,
+        # Until its last day; after it, and until the award, the public page no longer shows it.
+        "in_notice": selectors.is_in_public_notice(application),
     }
     return render(request, "subsidies/detail.html", context, status=status)
 

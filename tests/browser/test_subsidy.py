@@ -268,6 +268,7 @@ def test_a_subsidy_application_goes_from_the_applicant_through_review_and_public
     assert rows.count() == 1
     assert [c.strip() for c in rows.locator("td").all_inner_texts()] == [today, reference, would_earn]
     assert page.locator("#action-payment").count() == 0, "nothing is left to pay"
+    assert page.locator("#status-note").count() == 0, "closed by being paid: the award's note is no reason"
     journey.screenshot("province-paid")
     journey.nav("/subsidies/queue/")
     assert page.locator(f"#applications a[href='/subsidies/{application.pk}/']").count() == 0, "it left the queue"

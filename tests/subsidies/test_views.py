@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from apps.accounts.models import Role
 from apps.accounts.policies import actor_for
+from apps.core.models import Notification
+from apps.core.money import money_format
 from apps.core.navigation import cards_for, nav_for
 from apps.subsidies.models import Application, ApplicationStatus, Objection, ObjectionStatus, Programme, ProgrammeKind
 
@@ -274,7 +276,15 @@ def test_a_draft_is_edited_and_recomputed_and_a_submitted_one_is_not_editable(
 
 
 def test_the_review_from_submission_to_payment(
-    client_for, applicant, applicant_org, city, other_city, province, other_applicant, application_factory
+    client_for,
+    applicant,
+    applicant_org,
+    city,
+    other_city,
+    province,
+    other_applicant,
+    application_factory,
+    django_capture_on_commit_callbacks,
 ):
     application = application_factory("draft")
     applying = english(client_for(applicant))
@@ -335,7 +345,9 @@ def test_the_review_from_submission_to_payment(
     # Who objected is for the province's eyes only.
     objector = str(other_applicant)
     assert objector not in applying.get(reverse("subsidies:detail", args=[application.pk])).content.decode()
-    assert objector in deciding.get(reverse("subsidies:detail", args=[application.pk])).content.decode()
+    html = deciding.get(reverse("subsidies:detail", args=[application.pk])).content.decode()
+    assert objector in html
+    assert f'href="{notice_url}"' in html and "The award can be made after the public notice ends on" in html
 
     # The award waits for the notice and the objection; the province resolves it, then awards and pays.
     Application.objects.filter(pk=application.pk).update(notice_until=timezone.localdate() - timedelta(days=1))
@@ -345,8 +357,15 @@ def test_the_review_from_submission_to_payment(
     assert application.status == S.IN_NOTICE
     html = deciding.get(reverse("subsidies:detail", args=[application.pk])).content.decode()
     assert "Resolve the open objections first." in html and f'id="resolve-{objection.pk}"' in html
+    # The notice has ended: its public page is gone, so the application's page no longer links to it.
+    assert f'href="{notice_url}"' not in html and "The public notice ended on" in html
     resolve = reverse("subsidies:objection_resolve", args=[application.pk, objection.pk])
     assert client_for(city).post(resolve, {"upheld": "0", "resolution": "x"}).status_code == 403
+    response = deciding.post(resolve, {"upheld": "", "resolution": "经核查"})  # no decision is chosen for them
+    assert response.status_code == 400
+    assert response.context["objections"][0]["form"].errors["upheld"] == [
+        "Choose whether the objection is dismissed or upheld."
+    ]
     response = deciding.post(resolve, {"upheld": "0", "resolution": ""})
     assert response.status_code == 400
     assert response.context["objections"][0]["form"].errors["resolution"] == ["Explain the resolution."]
@@ -360,11 +379,17 @@ def test_the_review_from_submission_to_payment(
     today = timezone.localdate().isoformat()
     response = action(deciding, application, "payment", amount="30000", paid_on=today, reference="PAY-1")
     assert response.status_code == 400
-    assert "remains to be paid" in action_form(response, "payment").errors["amount"][0]
-    assert action(deciding, application, "payment", amount="10000", paid_on=today, reference="PAY-1").status_code == 302
-    assert action(deciding, application, "payment", amount="15000", paid_on=today, reference="PAY-2").status_code == 302
+    left = money_format(application.award_amount)  # as the pages show amounts
+    assert action_form(response, "payment").errors["amount"] == [f"Only {left} yuan of the award remains to be paid."]
+    with django_capture_on_commit_callbacks(execute=True):  # the applicant is told of each payment
+        first = action(deciding, application, "payment", amount="10000", paid_on=today, reference="PAY-1")
+        second = action(deciding, application, "payment", amount="15000", paid_on=today, reference="PAY-2")
+    assert first.status_code == second.status_code == 302
     application.refresh_from_db()
     assert application.status == S.CLOSED and application.paid_amount == Decimal("25000.00")
+    assert application.status_note == "", "the award's note is no reason for the closing"
+    paid = Notification.objects.filter(kind="subsidy.payment", url=application.get_absolute_url())
+    assert sorted(paid.values_list("body", flat=True).distinct()) == ["10,000.00 PAY-1", "15,000.00 PAY-2"]
     html = applying.get(reverse("subsidies:detail", args=[application.pk])).content.decode()
     for label in (
         "Submitted to the city bureau",
