@@ -883,9 +883,8 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, resolution: 
         locked.resolved_by_id = actor_user_id(actor)
         locked.resolved_at = timezone.now()
         locked.save()
-        _step(
-            locked.application, "objection_resolved", actor=actor, note=f"{locked.get_status_display()}: {resolution}"
-        )
+        # The outcome is the objection's (shown with it, in the reader's language); the step keeps the words.
+        _step(locked.application, "objection_resolved", actor=actor, note=resolution)
     return locked
 
 

@@ -225,7 +225,7 @@ def test_a_subsidy_application_goes_from_the_applicant_through_review_and_public
     assert alert(page, "success") == "异议已处理。"
     card = page.locator(f"#objection-{objection.pk}")
     assert card.locator(".badge").inner_text().strip() == "异议不成立"
-    assert f"处理意见： {resolution} (省厅管理员, {timezone.localdate():%Y-%m-%d})" in card.inner_text()
+    assert f"处理意见： {resolution} （省厅管理员，{timezone.localdate():%Y-%m-%d}）" in card.inner_text()
     assert page.locator(f"#resolve-{objection.pk}").count() == 0, "a resolved objection is not resolved again"
     assert page.locator("#timeline .action-objection_resolved").inner_text().startswith("异议已处理")
     journey.screenshot("province-objection-dismissed")
@@ -297,6 +297,8 @@ def test_a_subsidy_application_goes_from_the_applicant_through_review_and_public
     assert OBJECTOR not in page.content() and OBJECTOR_ORGANISATION not in page.content()
     labels = [t.strip().splitlines()[0] for t in page.locator("#timeline li").all_inner_texts()]
     assert labels[-5:] == ["已提出异议", "异议已处理", "公示期满，已核定补贴", "已录入拨付信息", "已办结"]
+    objected = page.locator("#timeline .action-objection").inner_text()
+    assert "异议人（不公开）" in objected and "系统" not in objected, "the system did not object"
     assert page.locator("#actions form").count() == 0, "nothing is left to do"
     journey.screenshot("applicant-paid")
 
