@@ -885,7 +885,25 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, resolution: 
         locked.save()
         # The outcome is the objection's (shown with it, in the reader's language); the step keeps the words.
         _step(locked.application, "objection_resolved", actor=actor, note=resolution)
+        _notify_objector(locked)
     return locked
+
+
+def _notify_objector(objection: Objection) -> None:
+    """Tell whoever objected what became of it (the applicant is not told who that was)."""
+    from apps.core.notifications import notify
+
+    application = objection.application
+    if objection.filed_by is None:
+        return
+    title = (
+        _("Your objection to the subsidy for %(applicant)s was upheld.")
+        if objection.status == ObjectionStatus.UPHELD
+        else _("Your objection to the subsidy for %(applicant)s was dismissed.")
+    ) % {"applicant": application.applicant.name}
+    transaction.on_commit(
+        lambda: notify(users=[objection.filed_by], kind="subsidy.objection", title=title, body=objection.resolution)
+    )
 
 
 def payment_record(*, actor, application: Application, amount, paid_on: date, reference: str) -> Payment:

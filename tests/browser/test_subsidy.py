@@ -315,6 +315,8 @@ def test_a_subsidy_application_goes_from_the_applicant_through_review_and_public
     ]
     objection.refresh_from_db()
     assert objection.status == ObjectionStatus.DISMISSED and objection.resolution == resolution
+    [told] = Notification.objects.filter(kind="subsidy.objection")
+    assert told.user.username == "demo_enterprise2" and told.body == resolution and "不成立" in told.title
     assert objection.resolved_by.username == "demo_province" and objection.resolved_at is not None
     [paid] = Payment.objects.filter(application=application)
     assert (paid.amount, paid.paid_on, paid.reference) == (earned, timezone.localdate(), reference)

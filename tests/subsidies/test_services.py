@@ -11,6 +11,7 @@ from apps.accounts.models import Membership, OrganisationKind, Role
 from apps.contracts import services as contract_services
 from apps.contracts.models import Contract, RegistrationOffice
 from apps.core.errors import Conflict, InvalidInput, PermissionDenied
+from apps.core.models import Notification
 from apps.subsidies import services
 from apps.subsidies.models import (
     Application,
@@ -376,7 +377,7 @@ def test_illegal_transitions_are_409_and_change_nothing(
 
 
 def test_objections_only_during_the_notice_and_not_by_the_applicant(
-    buyer, city, province, make_user, registered, programme_factory
+    buyer, city, province, make_user, registered, programme_factory, django_capture_on_commit_callbacks
 ):
     application = to_recommended(apply(buyer, programme_factory(), [registered()]), buyer, city)
     with pytest.raises(Conflict):
@@ -384,12 +385,17 @@ def test_objections_only_during_the_notice_and_not_by_the_applicant(
     application = services.application_approve(actor=province, application=application)
     with pytest.raises(PermissionDenied):
         services.objection_file(actor=buyer, application=application, text="自己")
-    objection = services.objection_file(actor=make_user(Role.UNIVERSITY), application=application, text="异议")
+    objector = make_user(Role.UNIVERSITY)
+    objection = services.objection_file(actor=objector, application=application, text="异议")
     with pytest.raises(PermissionDenied):
         services.objection_resolve(actor=city, objection=objection, upheld=True, resolution="x")
-    services.objection_resolve(actor=province, objection=objection, upheld=True, resolution="属实")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.objection_resolve(actor=province, objection=objection, upheld=True, resolution="属实")
     objection.refresh_from_db()
     assert objection.status == ObjectionStatus.UPHELD
+    # The objector learns the outcome; nobody else is told who objected.
+    [told] = Notification.objects.filter(kind="subsidy.objection")
+    assert told.user == objector and told.body == "属实" and application.applicant.name in told.title
     rejected = services.application_transition(
         actor=province, application=application, action="province_reject", note="异议属实"
     )
