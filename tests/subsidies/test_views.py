@@ -203,7 +203,9 @@ def test_an_applicant_ticks_registered_contracts_and_the_draft_shows_the_computa
     assert response.status_code == 302 and response.url == reverse("subsidies:detail", args=[application.pk])
     assert application.status == S.DRAFT and application.computed_amount == Decimal("55000.00")
     html = client.get(response.url).content.decode()
-    assert "60000.00" in html and "55000.00" in html  # base × rate before the cap, and the total
+    # The base, base × rate before the cap, and the total, written as the pages write amounts.
+    assert "2,000,000.00" in html and "60,000.00" in html and "55,000.00" in html
+    assert "2000000.00" not in html and "60000.00" not in html
     assert reverse("subsidies:edit", args=[application.pk]) in html
     assert 'id="action-submit"' in html and 'id="action-withdraw"' in html
     assert "6222020402012345678" in html  # the applicant sees its own bank details
