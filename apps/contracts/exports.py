@@ -51,6 +51,7 @@ from apps.contracts.services import LICENSING_TYPE, rule_version_in_force
 from apps.core import xlsx
 from apps.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from apps.core.models import Code, CodeList, Country, Region
+from apps.core.money import money_format
 from apps.core.notifications import notify
 from apps.core.outbox import task_send
 
@@ -264,7 +265,7 @@ def tax_relief_workbook(*, rows: list[TaxReliefRow], year: int) -> bytes:
         note = _(
             "Rule: %(rule)s. Qualifying income up to %(exempt)s yuan a year is exempt; "
             "%(rate)s of the excess is taxed. Licences qualify only for five years or more."
-        ) % {"rule": rule.name, "exempt": f"{rule.tax_exempt_amount:,.2f}", "rate": f"{rule.tax_excess_rate:.0%}"}
+        ) % {"rule": rule.name, "exempt": money_format(rule.tax_exempt_amount), "rate": f"{rule.tax_excess_rate:.0%}"}
         sheet.cell(row=line + 2, column=1, value=note)
     sheet.row_dimensions[2].height = 45
 

@@ -44,6 +44,7 @@ from apps.contracts.models import (
 from apps.core.calendar import WorkingCalendar
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import Code, CodeList, Country, Region
+from apps.core.money import money_format
 from apps.core.validators import (
     normalise_credit_code,
     normalise_patent_number,
@@ -271,7 +272,7 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
     if deducted > contract_value:
         raise InvalidInput(
             _("The deductions (%(deducted)s yuan) exceed the contract value (%(value)s yuan).")
-            % {"deducted": deducted, "value": contract_value},
+            % {"deducted": money_format(deducted), "value": money_format(contract_value)},
             code=errors.DEDUCTIONS_EXCEED_VALUE,
             field="deductions",
         )
@@ -290,7 +291,7 @@ def contract_input_validate(data: ContractInput, *, seller: Organisation | None)
                     "The technology transaction value must equal the contract value less the deductions "
                     "(%(expected)s yuan); list each non-technical cost as a deduction."
                 )
-                % {"expected": technology_value},
+                % {"expected": money_format(technology_value)},
                 code=errors.TECHNOLOGY_VALUE_MISMATCH,
                 field="technology_value",
             )
@@ -985,7 +986,7 @@ def income_file(*, actor, contract: Contract, year: int, amount) -> IncomeConfir
                     "Income over the years (%(total)s yuan) would exceed "
                     "the technology transaction value (%(ceiling)s yuan)."
                 )
-                % {"total": so_far + amount, "ceiling": ceiling},
+                % {"total": money_format(so_far + amount), "ceiling": money_format(ceiling)},
                 code=errors.INCOME_EXCEEDS,
                 field="amount",
             )

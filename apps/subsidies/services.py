@@ -190,14 +190,14 @@ def programme_save(*, actor, data: ProgrammeInput, programme: Programme | None =
         if values["budget"] < ledger["committed"]:
             raise InvalidInput(
                 _("%(committed)s yuan is already committed; the budget cannot be smaller.")
-                % {"committed": ledger["committed"]},
+                % {"committed": money_format(ledger["committed"])},
                 code=BUDGET_EXCEEDED,
                 field="budget",
             )
         if values["budget"] < ledger["allocated"]:
             raise InvalidInput(
                 _("The allocations to the units add up to %(allocated)s yuan; reduce them first.")
-                % {"allocated": ledger["allocated"]},
+                % {"allocated": money_format(ledger["allocated"])},
                 code=BUDGET_EXCEEDED,
                 field="budget",
             )
@@ -293,7 +293,7 @@ def allocations_set(*, actor, programme: Programme, amounts: dict[str, Decimal])
         if total > locked.budget:
             raise InvalidInput(
                 _("The allocations add up to %(total)s yuan, more than the budget of %(budget)s yuan.")
-                % {"total": total, "budget": locked.budget},
+                % {"total": money_format(total), "budget": money_format(locked.budget)},
                 code=BUDGET_EXCEEDED,
                 field="allocations",
             )
@@ -303,7 +303,7 @@ def allocations_set(*, actor, programme: Programme, amounts: dict[str, Decimal])
             if amount < committed:
                 raise InvalidInput(
                     _("%(unit)s already holds %(committed)s yuan of awards.")
-                    % {"unit": units[code].label, "committed": committed},
+                    % {"unit": units[code].label, "committed": money_format(committed)},
                     code=BUDGET_EXCEEDED,
                     field="allocations",
                 )
@@ -468,7 +468,7 @@ def _contract_items(programme, applicant, contract_ids, application=None) -> lis
         if base < rule.min_value:
             raise InvalidInput(
                 _("Contract %(number)s is below the smallest eligible value of %(min)s yuan.")
-                % {"number": contract.registration_number, "min": rule.min_value},
+                % {"number": contract.registration_number, "min": money_format(rule.min_value)},
                 code=NOT_ELIGIBLE,
                 field="contracts",
             )
@@ -771,7 +771,8 @@ def application_approve(
         award = locked.computed_amount if amount in (None, "") else money_parse(amount, "amount")
         if award > locked.computed_amount:
             raise InvalidInput(
-                _("The award cannot exceed the computed %(computed)s yuan.") % {"computed": locked.computed_amount},
+                _("The award cannot exceed the computed %(computed)s yuan.")
+                % {"computed": money_format(locked.computed_amount)},
                 field="amount",
             )
         if award <= 0:
@@ -779,7 +780,8 @@ def application_approve(
         remaining = programme.budget - _committed(Application.objects.filter(programme=programme))
         if award > remaining:
             raise Conflict(
-                _("Only %(remaining)s yuan of the programme's budget remains.") % {"remaining": remaining},
+                _("Only %(remaining)s yuan of the programme's budget remains.")
+                % {"remaining": money_format(remaining)},
                 code=BUDGET_EXCEEDED,
             )
         if allocation is not None:
@@ -788,7 +790,8 @@ def application_approve(
             )
             if award > unit_remaining:
                 raise Conflict(
-                    _("Only %(remaining)s yuan of the unit's allocation remains.") % {"remaining": unit_remaining},
+                    _("Only %(remaining)s yuan of the unit's allocation remains.")
+                    % {"remaining": money_format(unit_remaining)},
                     code=BUDGET_EXCEEDED,
                 )
         today = timezone.localdate()

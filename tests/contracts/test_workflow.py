@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from apps.contracts import errors, services
 from apps.contracts.models import Contract, ContractStatus, WorkflowEvent
@@ -420,9 +421,13 @@ class TestIncome:
 
     def test_income_cannot_exceed_the_technology_value_or_predate_signing(self, make_contract, seller, today):
         contract = make_contract()
-        with pytest.raises(InvalidInput) as raised:
+        with pytest.raises(InvalidInput) as raised, translation.override("en"):
             services.income_file(actor=seller, contract=contract, year=today.year, amount="1000000.01")
         assert raised.value.code == errors.INCOME_EXCEEDS
+        assert str(raised.value.message) == (  # amounts written as the pages write them
+            "Income over the years (1,000,000.01 yuan) would exceed the technology transaction value "
+            "(1,000,000.00 yuan)."
+        )
         with pytest.raises(InvalidInput) as raised:
             services.income_file(actor=seller, contract=contract, year=today.year - 5, amount="1")
         assert raised.value.code == errors.INCOME_YEAR
