@@ -16,11 +16,10 @@ def private_file_response(file, *, filename: str, content_type: str, as_attachme
     names a file the storage no longer holds, and never sniffed nor kept by a browser or proxy cache."""
     from django.http import FileResponse, Http404
 
+    from apps.core.downloads import kept_private
+
     try:
         handle = file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=as_attachment, filename=filename, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return kept_private(FileResponse(handle, as_attachment=as_attachment, filename=filename, content_type=content_type))
